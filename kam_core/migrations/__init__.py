@@ -1,0 +1,1 @@
+"""Alembic migrations. `kam db upgrade` (kam_core.migrate.upgrade) runs them."""
