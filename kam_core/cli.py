@@ -30,15 +30,16 @@ from kam_core.errors import InvalidInput, KamError
 from kam_core.services import workspaces
 
 Handler = Callable[[argparse.Namespace, Settings], int]
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def _engine(settings: Settings) -> Engine:
     return make_engine(settings.kam_database_url)
 
 
-def _with_actor(args: argparse.Namespace, settings: Settings, work: Callable[[Session, Actor], int],
-                create: bool = False) -> int:
+def _with_actor(
+    args: argparse.Namespace, settings: Settings, work: Callable[[Session, Actor], int], create: bool = False
+) -> int:
     engine = _engine(settings)
     with session_scope(make_session_factory(engine)) as session:
         if create:
@@ -102,8 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def workspace_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--workspace", default=None, metavar="SLACK_TEAM_ID",
-                       help="the Slack team id (default: KAM_WORKSPACE, the sandbox's)")
+        p.add_argument(
+            "--workspace",
+            default=None,
+            metavar="SLACK_TEAM_ID",
+            help="the Slack team id (default: KAM_WORKSPACE, the sandbox's)",
+        )
 
     def today_arg(p: argparse.ArgumentParser) -> None:
         p.add_argument("--today", type=date.fromisoformat, default=None, help="compute as of this date")

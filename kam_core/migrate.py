@@ -9,11 +9,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from kam_core.models import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 726_4201
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -28,6 +29,9 @@ def alembic_config(engine: Engine | None = None) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create the schema on an empty database or bring an existing one up to `revision`."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # several replicas may start at once: one migrates, the others wait and find nothing to do
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

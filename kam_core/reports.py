@@ -59,8 +59,12 @@ def show_text(session: Session, actor: Actor, ref: str, today: date | None = Non
 def tree_text(view: TreeView, hidden: set[str]) -> str:
     root = view.root
     owner = view.member(root.owner_id)
-    facts = (view.subtitle, f"owner {owner.display}" if owner else "", period(root.start, root.end),
-             root.status.replace("_", " ").capitalize())
+    facts = (
+        view.subtitle,
+        f"owner {owner.display}" if owner else "",
+        period(root.start, root.end),
+        root.status.replace("_", " ").capitalize(),
+    )
     lines = [f"{root.ref} · {root.name}", " · ".join(x for x in facts if x), node_line(view, root, 0, hidden)]
     _walk(view, root, 1, lines, hidden)
     c = root.counts
@@ -73,9 +77,7 @@ def _walk(view: TreeView, node: Node, indent: int, lines: list[str], hidden: set
         lines.append(node_line(view, kid, indent, hidden))
         if kid.kind == "tactic":
             lines.extend(task_line(row, view.today, indent + 1) for row in view.tasks.get(kid.ref, []))
-        elif kid.kind == "goal":
-            _walk(view, kid, indent + 1, lines, hidden)
-        elif kid.kind == "objective" and view.root.kind != "goal":
+        elif kid.kind == "goal" or (kid.kind == "objective" and view.root.kind != "goal"):
             _walk(view, kid, indent + 1, lines, hidden)
 
 
@@ -83,7 +85,10 @@ def task_text(session: Session, actor: Actor, ref: str, today: date | None = Non
     task = get_by_ref(session, actor.workspace_id, Task, ref, "task")
     view = subtree_view(session, actor, task.tactic.ref, today)
     row = next(r for r in view.all_tasks() if r.ref == task.ref)
-    lines = [task_line(row, view.today, 0), f"in {row.tactic_ref} {row.tactic_name} · {row.plan_ref} {row.plan_name}"]
+    lines = [
+        task_line(row, view.today, 0),
+        f"in {row.tactic_ref} {row.tactic_name} · {row.plan_ref} {row.plan_name}",
+    ]
     if row.notes:
         lines.append(f"notes: {row.notes}")
     if row.blocked_reason:

@@ -59,6 +59,7 @@ def _user_id(value: str | None) -> str | None:
 
 
 UserId = Annotated[str | None, AfterValidator(_user_id)]
+UserIds = list[Annotated[str, AfterValidator(_user_id)]]
 
 
 class Input(BaseModel):
@@ -159,7 +160,7 @@ class AccountPlanCreate(PeriodMixin):
     weaknesses: Text = None
     opportunities: Text = None
     threats: Text = None
-    participants: list[str] = Field(default_factory=list)
+    participants: UserIds = Field(default_factory=list)
     products: list[str] = Field(default_factory=list)
 
 
@@ -169,7 +170,7 @@ class TerritoryPlanCreate(PeriodMixin):
     owner: UserId = None
     visibility: Visibility = Visibility.WORKSPACE
     vision: Text = None
-    participants: list[str] = Field(default_factory=list)
+    participants: UserIds = Field(default_factory=list)
 
 
 class PlanUpdate(Input):

@@ -93,7 +93,11 @@ def _members(session: Session, workspace_id: int) -> dict[int, Member]:
 
 
 def task_rows(
-    session: Session, workspace_id: int, where: ColumnElement[bool], members: dict[int, Member], limit: int | None = None
+    session: Session,
+    workspace_id: int,
+    where: ColumnElement[bool],
+    members: dict[int, Member],
+    limit: int | None = None,
 ) -> list[TaskRow]:
     """Task rows with their tactic, objective and plan, in one query."""
     stmt = (
@@ -110,19 +114,34 @@ def task_rows(
         stmt = stmt.limit(limit)
     rows = []
     for task, tactic_number, tactic_name, objective_number, plan, contact_name in session.execute(stmt):
-        rows.append(TaskRow(
-            id=task.id, ref=task.ref, title=task.title, status=task.status, version=task.version,
-            assignee=members.get(task.assignee_id) if task.assignee_id else None, due=task.due_date,
-            tactic_ref=f"TAC-{tactic_number}", tactic_name=tactic_name, objective_ref=f"OBJ-{objective_number}",
-            plan_ref=plan.ref, plan_name=plan.name, completed_at=task.completed_at,
-            completed_by=members.get(task.completed_by_id) if task.completed_by_id else None,
-            blocked_reason=task.blocked_reason, stakeholder=contact_name, notes=task.notes,
-            source_permalink=task.source_permalink,
-        ))
+        rows.append(
+            TaskRow(
+                id=task.id,
+                ref=task.ref,
+                title=task.title,
+                status=task.status,
+                version=task.version,
+                assignee=members.get(task.assignee_id) if task.assignee_id else None,
+                due=task.due_date,
+                tactic_ref=f"TAC-{tactic_number}",
+                tactic_name=tactic_name,
+                objective_ref=f"OBJ-{objective_number}",
+                plan_ref=plan.ref,
+                plan_name=plan.name,
+                completed_at=task.completed_at,
+                completed_by=members.get(task.completed_by_id) if task.completed_by_id else None,
+                blocked_reason=task.blocked_reason,
+                stakeholder=contact_name,
+                notes=task.notes,
+                source_permalink=task.source_permalink,
+            )
+        )
     return rows
 
 
-def trends(session: Session, workspace_id: int, rollup: Rollup, refs: list[str], since: date) -> dict[str, float]:
+def trends(
+    session: Session, workspace_id: int, rollup: Rollup, refs: list[str], since: date
+) -> dict[str, float]:
     """Points gained since the latest snapshot on or before `since` (one query)."""
     nodes = [rollup[r] for r in refs if r in rollup.nodes]
     if not nodes:
@@ -169,9 +188,13 @@ def subtree_view(session: Session, actor: Actor, ref: str, today: date | None = 
     """An objective or a tactic within its plan's rollup."""
     today = today or today_utc()
     prefix, _ = parse_ref(ref)
-    model = Objective if prefix == "OBJ" else Tactic
-    record = get_by_ref(session, actor.workspace_id, model, ref)
-    plan = record.plan if isinstance(record, Objective) else record.objective.plan  # type: ignore[attr-defined]
+    record: Objective | Tactic
+    if prefix == "OBJ":
+        record = get_by_ref(session, actor.workspace_id, Objective, ref)
+        plan = record.plan
+    else:
+        record = get_by_ref(session, actor.workspace_id, Tactic, ref)
+        plan = record.objective.plan
     require_view_plan(session, actor, plan)
     rollup = rollup_plans(session, actor.workspace_id, [plan.id], today)
     members = _members(session, actor.workspace_id)
@@ -189,10 +212,15 @@ def sprint_view(session: Session, actor: Actor, ref: str, today: date | None = N
     sprint = get_by_ref(session, actor.workspace_id, Sprint, ref, "sprint")
     rollup = rollup_sprints(session, actor.workspace_id, [sprint.id], today)
     members = _members(session, actor.workspace_id)
-    view = TreeView(rollup[sprint.ref], rollup, today, members=members, record=sprint, subtitle=sprint.goal or "")
-    visible = select(Plan.id).where(Plan.workspace_id == actor.workspace_id, visible_plans_clause(actor.member))
-    for row in task_rows(session, actor.workspace_id, and_(Tactic.sprint_id == sprint.id, Plan.id.in_(visible)),
-                         members):
+    view = TreeView(
+        rollup[sprint.ref], rollup, today, members=members, record=sprint, subtitle=sprint.goal or ""
+    )
+    visible = select(Plan.id).where(
+        Plan.workspace_id == actor.workspace_id, visible_plans_clause(actor.member)
+    )
+    for row in task_rows(
+        session, actor.workspace_id, and_(Tactic.sprint_id == sprint.id, Plan.id.in_(visible)), members
+    ):
         view.tasks.setdefault(row.tactic_ref, []).append(row)
     view.trend = trends(session, actor.workspace_id, rollup, [sprint.ref], today - timedelta(days=1))
     return view
@@ -202,8 +230,14 @@ def goal_view(session: Session, actor: Actor, ref: str, today: date | None = Non
     today = today or today_utc()
     goal = get_by_ref(session, actor.workspace_id, BusinessObjective, ref, "goal")
     rollup = rollup_goals(session, actor.workspace_id, today)
-    view = TreeView(rollup[goal.ref], rollup, today, members=_members(session, actor.workspace_id), record=goal,
-                    subtitle=goal.level.label)
+    view = TreeView(
+        rollup[goal.ref],
+        rollup,
+        today,
+        members=_members(session, actor.workspace_id),
+        record=goal,
+        subtitle=goal.level.label,
+    )
     view.trend = trends(session, actor.workspace_id, rollup, list(rollup.nodes), today - timedelta(days=7))
     return view
 
@@ -221,21 +255,34 @@ def my_tasks(session: Session, actor: Actor, today: date | None = None, limit: i
     """The actor's open tasks, overdue first, then by due date."""
     today = today or today_utc()
     members = _members(session, actor.workspace_id)
-    visible = select(Plan.id).where(Plan.workspace_id == actor.workspace_id, visible_plans_clause(actor.member))
+    visible = select(Plan.id).where(
+        Plan.workspace_id == actor.workspace_id, visible_plans_clause(actor.member)
+    )
     rows = task_rows(
-        session, actor.workspace_id,
-        and_(Task.assignee_id == actor.id, Task.status.in_(OPEN), Plan.id.in_(visible)), members, limit,
+        session,
+        actor.workspace_id,
+        and_(Task.assignee_id == actor.id, Task.status.in_(OPEN), Plan.id.in_(visible)),
+        members,
+        limit,
     )
     return sorted(rows, key=lambda r: (not r.overdue(today), r.due or date.max, r.ref))
 
 
-VIEWS = {"AP": plan_view, "TP": plan_view, "OBJ": subtree_view, "TAC": subtree_view, "SPR": sprint_view,
-         "BO": goal_view}
+VIEWS = {
+    "AP": plan_view,
+    "TP": plan_view,
+    "OBJ": subtree_view,
+    "TAC": subtree_view,
+    "SPR": sprint_view,
+    "BO": goal_view,
+}
 
 
 def view_for(session: Session, actor: Actor, ref: str, today: date | None = None) -> TreeView:
     """The tree view of a plan, objective, tactic, sprint or business objective."""
     prefix, _ = parse_ref(ref)
     if prefix not in VIEWS:
-        raise InvalidInput.one("ref", f"{ref.upper()} is not a plan, objective, tactic, sprint or business objective")
+        raise InvalidInput.one(
+            "ref", f"{ref.upper()} is not a plan, objective, tactic, sprint or business objective"
+        )
     return VIEWS[prefix](session, actor, ref, today)

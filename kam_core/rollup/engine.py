@@ -12,6 +12,7 @@ Rules:
   are left out of their plan;
 - plan % = weighted mean of its counted objectives; completed = 100;
 - sprint % = mean of its (not cancelled) tactics' %, with task counts;
+- a child left out of its parent's % (cancelled, deferred) is left out of the parent's task counts too;
 - business objective % = mean of its counted child objectives and contributing objectives;
   measures: children's and contributors' current values are summed (number, currency) or averaged
   (percent).
@@ -295,7 +296,8 @@ def _compute_parents(rollup: Rollup, parents: Iterable[Node], excluded: set[Work
     for node in parents:
         kids = rollup.children(node)
         for kid in kids:
-            node.counts.add(kid.counts)
+            if kid.included:  # a left-out child's tasks are left out of the counts too
+                node.counts.add(kid.counts)
         if node.status in excluded:
             node.included, node.excluded_reason = False, node.status.replace("_", " ")
         if node.status == WorkStatus.COMPLETED:
@@ -347,7 +349,8 @@ def add_sprints(session: Session, workspace_id: int, rollup: Rollup, sprint_ids:
     for sprint in by_id.values():
         kids = rollup.children(sprint)
         for kid in kids:
-            sprint.counts.add(kid.counts)
+            if kid.included:
+                sprint.counts.add(kid.counts)
         counted = [k.percent for k in kids if k.included]
         sprint.percent = sum(counted) / len(counted) if counted else 0.0
         sprint.schedule = schedule(
@@ -403,7 +406,8 @@ def _compute_goal(rollup: Rollup, nodes: dict[int, Node], node: Node, done: set[
     if node.status in (WorkStatus.CANCELLED, WorkStatus.DEFERRED):
         node.included, node.excluded_reason = False, node.status.replace("_", " ")
     for kid in kids:
-        node.counts.add(kid.counts)
+        if kid.included:
+            node.counts.add(kid.counts)
     if node.status == WorkStatus.COMPLETED:
         node.percent = 100.0
     else:

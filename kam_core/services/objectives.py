@@ -137,15 +137,15 @@ def update_objective(
     )
     check_within(objective.plan, merged.start_date, "start_date")
     check_within(objective.plan, merged.due_date, "due_date")
+    target = changes.get("contributes_to")
+    goal = by_ref(session, actor, BusinessObjective, target, "contributes_to") if target else None
+    owner = resolve_member(session, actor, changes["owner"], "owner") if "owner" in changes else None
     for key in allowed & set(changes):
         setattr(objective, key, getattr(merged, key, changes[key]))
-    if "owner" in changes:
-        objective.owner_id = resolve_member(session, actor, changes["owner"], "owner").id
+    if owner is not None:
+        objective.owner_id = owner.id
     if "contributes_to" in changes:
-        target = changes["contributes_to"]
-        objective.contributes_to_id = (
-            by_ref(session, actor, BusinessObjective, target, "contributes_to").id if target else None
-        )
+        objective.contributes_to_id = goal.id if goal else None
     record_event(
         session, actor, "updated", objective, before=before, after=capture(objective, OBJECTIVE_FIELDS)
     )

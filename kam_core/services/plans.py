@@ -65,6 +65,8 @@ def create_account_plan(
     account = account_by_key(session, actor, data.account)
     require_not_viewer(actor, "account plan")
     owner = resolve_member(session, actor, data.owner, "owner")
+    participants = [resolve_member(session, actor, user, "participants") for user in data.participants]
+    products = [product_named(session, actor, name) for name in data.products]
     plan = new_record(
         session,
         actor,
@@ -85,16 +87,10 @@ def create_account_plan(
         ),
     )
     session.flush()
-    for user in data.participants:
-        _add_participant(session, actor, plan, user, "Contributor")
-    for name in data.products:
-        session.add(
-            PlanProduct(
-                workspace_id=actor.workspace_id,
-                plan_id=plan.id,
-                product_id=product_named(session, actor, name).id,
-            )
-        )
+    for member in participants:
+        _add_participant(session, actor, plan, member.slack_user_id, "Contributor")
+    for product in products:
+        session.add(PlanProduct(workspace_id=actor.workspace_id, plan_id=plan.id, product_id=product.id))
     record_event(session, actor, "created", plan, after=capture(plan, PLAN_FIELDS))
     return plan
 
@@ -106,6 +102,7 @@ def create_territory_plan(
     territory = territory_named(session, actor, data.territory)
     require_not_viewer(actor, "territory plan")
     owner = resolve_member(session, actor, data.owner, "owner")
+    participants = [resolve_member(session, actor, user, "participants") for user in data.participants]
     plan = new_record(
         session,
         actor,
@@ -121,8 +118,8 @@ def create_territory_plan(
         ),
     )
     session.flush()
-    for user in data.participants:
-        _add_participant(session, actor, plan, user, "Contributor")
+    for member in participants:
+        _add_participant(session, actor, plan, member.slack_user_id, "Contributor")
     record_event(session, actor, "created", plan, after=capture(plan, PLAN_FIELDS))
     return plan
 
@@ -152,12 +149,12 @@ def update_plan(
     check_version(plan, expected_version)
     before = capture(plan, PLAN_FIELDS)
     changes = data.model_dump(exclude_unset=True)
-    if "owner" in changes:
-        plan.owner_id = resolve_member(session, actor, changes.pop("owner"), "owner").id
     start = changes.get("period_start", plan.period_start)
     end = changes.get("period_end", plan.period_end)
     if end < start:
         raise InvalidInput.one("period_end", "must be on or after the start")
+    if "owner" in changes:
+        plan.owner_id = resolve_member(session, actor, changes.pop("owner"), "owner").id
     for key, value in changes.items():
         setattr(plan, key, value)
     record_event(session, actor, "updated", plan, before=before, after=capture(plan, PLAN_FIELDS))

@@ -11,7 +11,7 @@ from kam_core.actor import Actor
 from kam_core.audit import capture, record_event
 from kam_core.enums import DigestKind, Role, ScopeType
 from kam_core.errors import InvalidInput, NotAllowed
-from kam_core.models import BusinessObjective, DigestSubscription, Plan, Sprint, utcnow
+from kam_core.models import BusinessObjective, DigestSubscription, Member, Plan, Sprint, Territory, utcnow
 from kam_core.permissions import require_view_plan
 from kam_core.schemas import SubscriptionCreate, parse
 from kam_core.services.common import by_ref, new_record, resolve_member, territory_named
@@ -121,3 +121,25 @@ def resume(*, session: Session, actor: Actor, ref: str) -> DigestSubscription:
     subscription.active, subscription.paused_reason, subscription.paused_at = True, None, None
     record_event(session, actor, "resumed", subscription, before=before, after=capture(subscription, FIELDS))
     return subscription
+
+
+def scope_label(session: Session, actor: Actor, subscription: DigestSubscription) -> str:
+    """What a subscription covers, in words: "SPR-4 Oncology sprint 12", "territory Berlin", ..."""
+    kind, scope_id = subscription.scope_type, subscription.scope_id
+    model: Any = {
+        ScopeType.SPRINT: Sprint,
+        ScopeType.PLAN: Plan,
+        ScopeType.BUSINESS_OBJECTIVE: BusinessObjective,
+        ScopeType.TERRITORY: Territory,
+        ScopeType.MEMBER: Member,
+    }[kind]
+    record = session.scalars(
+        select(model).where(model.workspace_id == actor.workspace_id, model.id == scope_id)
+    ).one_or_none()
+    if record is None:
+        return f"a deleted {kind.label.lower()}"
+    if kind is ScopeType.TERRITORY:
+        return f"territory {record.name}"
+    if kind is ScopeType.MEMBER:
+        return f"<@{record.slack_user_id}>'s work"
+    return f"{record.ref} {record.name}"

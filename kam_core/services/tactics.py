@@ -161,12 +161,13 @@ def update_tactic(*, session: Session, actor: Actor, ref: str, changes: dict[str
     )
     check_within(tactic.objective.plan, merged.start_date, "start_date")
     check_within(tactic.objective.plan, merged.due_date, "due_date")
+    owner = resolve_member(session, actor, changes["owner"], "owner") if "owner" in changes else None
     for key in ("name", "weight", "start_date", "due_date"):
         if key in changes:
             setattr(tactic, key, getattr(merged, key))
     if "description" in changes:
         tactic.description = changes["description"]
-    if "owner" in changes:
-        tactic.owner_id = resolve_member(session, actor, changes["owner"], "owner").id
+    if owner is not None:
+        tactic.owner_id = owner.id
     record_event(session, actor, "updated", tactic, before=before, after=capture(tactic, TACTIC_FIELDS))
     return tactic

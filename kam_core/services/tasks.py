@@ -216,13 +216,13 @@ def assign_task(
     """Assign to a Slack user (None: the actor, "Assign to me"). Needs edit rights on the plan."""
     task = by_ref(session, actor, Task, ref, "task")
     refs, plan = _path(task)
-    target = resolve_member(session, actor, assignee, "assignee")
     require_edit_plan(session, actor, plan)
     check_version(task, expected_version)
     if task.status in (TaskStatus.COMPLETED, TaskStatus.SKIPPED):
         raise InvalidInput.one(
             "assignee", f"{task.ref} is {task.status.label.lower()}; reopen it to reassign"
         )
+    target = resolve_member(session, actor, assignee, "assignee")
     now = _measure(session, actor, plan, refs)
     if task.assignee_id == target.id:
         return TaskChange(task, refs, now, now, changed=False)
@@ -243,9 +243,10 @@ def update_task(*, session: Session, actor: Actor, ref: str, data: TaskUpdate | 
     changes = data.model_dump(exclude_unset=True)
     if "due_date" in changes:
         check_within(plan, changes["due_date"], "due_date")
+    found = _stakeholder(session, actor, changes.get("stakeholder"), plan)
+    if "due_date" in changes:
         task.due_date = changes["due_date"]
     if "stakeholder" in changes:
-        found = _stakeholder(session, actor, changes["stakeholder"], plan)
         task.stakeholder_id = found.id if found else None
     for key in ("title", "notes"):
         if key in changes and changes[key] is not None:

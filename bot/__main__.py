@@ -1,0 +1,128 @@
+"""`kam-bot`: Socket Mode when SLACK_APP_TOKEN is set; HTTP mode with SLACK_BOT_TOKEN and
+SLACK_SIGNING_SECRET; with no Slack credentials, the local sandbox."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from kam_core import migrate
+from kam_core.config import Settings, load_settings
+from kam_core.db import make_engine, make_session_factory
+
+log = logging.getLogger("kam.bot")
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("slack_bolt").setLevel(max(logging.getLevelName(level), logging.WARNING))
+
+
+def mode_of(settings: Settings) -> str:
+    """socket | http | sandbox; exits with code 2 naming what is missing for a half-configured app."""
+    token, secret, app_token = (
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+    )
+    if app_token:
+        if not token:
+            _missing("SLACK_BOT_TOKEN", "Socket Mode (SLACK_APP_TOKEN is set) also needs the bot token")
+        return "socket"
+    if token or secret:
+        if not token:
+            _missing("SLACK_BOT_TOKEN", "HTTP mode needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+        if not secret:
+            _missing("SLACK_SIGNING_SECRET", "HTTP mode needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+        return "http"
+    return "sandbox"
+
+
+def _missing(name: str, why: str) -> None:
+    print(f"kam-bot: {name} is not set: {why}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+def run_slack(settings: Settings, mode: str) -> int:
+    from bot.app import build_app
+    from bot.server import HttpServer, make_wsgi
+
+    engine = make_engine(settings.kam_database_url)
+    migrate.upgrade(engine)
+    factory = make_session_factory(engine)
+    assert settings.slack_bot_token
+    bot = build_app(
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret or "",
+        api_url=settings.slack_api_url,
+        session_factory=factory,
+    )
+    bot.outbox.start()
+    scheduler = start_scheduler(settings, factory, bot) if settings.kam_scheduler else None
+    http = HttpServer(
+        make_wsgi(bot.app if mode == "http" else None, engine), host=settings.kam_host, port=settings.kam_port
+    )
+    http.start()
+    url = http.url
+    if mode == "socket":
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(bot.app, settings.slack_app_token)
+        handler.connect()
+        log.info("KAM bot connected over Socket Mode; health check at %s/healthz", url)
+    else:
+        log.info("KAM bot serving %s/slack/events (health: %s/healthz)", url, url)
+    try:
+        wait_for_signal()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        bot.outbox.stop()
+        http.stop()
+    return 0
+
+
+def start_scheduler(settings: Settings, factory: Any, bot: Any) -> Any:
+    """The digest scheduler (a later part of the bot); None until it is wired in."""
+    try:
+        from bot.scheduler import start_for_bot
+    except ImportError:
+        return None
+    return start_for_bot(settings, factory, bot)
+
+
+def run_sandbox(settings: Settings) -> int:
+    try:
+        from bot.sandbox import run
+    except ImportError:
+        print(
+            "kam-bot: no Slack credentials. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode), or "
+            "also SLACK_APP_TOKEN (Socket Mode).",
+            file=sys.stderr,
+        )
+        return 2
+    return run(settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = load_settings()
+    setup_logging(settings.kam_log_level)
+    mode = mode_of(settings)
+    if mode == "sandbox":
+        return run_sandbox(settings)
+    return run_slack(settings, mode)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Block Kit built by pure functions: every builder returns plain dicts, checked against Slack's limits."""

@@ -1,0 +1,231 @@
+"""Cards for plans, objectives, tactics, sprints and business objectives (ux.md), from kam_core views."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.blocks.common import Card, card_id, more_pointer, node_title, pager, progress_line
+from bot.blocks.kit import MESSAGE_BLOCKS, Block, actions, button, context, divider, header, section
+from bot.blocks.tasks import task_row
+from bot.ids import Action, View
+from bot.text import clip, esc, mention
+from kam_core.format import pct, period, plural
+from kam_core.rollup import Node
+from kam_core.rollup.explain import measure_text
+from kam_core.views import TaskRow, TreeView
+
+TASKS_PER_PAGE = 8
+CHILD_LIMIT = 12
+PRIVATE_NAME = "_an objective in a private plan_"
+
+
+def _facts(view: TreeView) -> str:
+    root = view.root
+    owner = view.member(root.owner_id)
+    facts = []
+    if view.subtitle:
+        label = {"plan": "Account" if root.ref.startswith("AP") else "Territory"}.get(root.kind)
+        facts.append(f"{label} *{esc(view.subtitle)}*" if label else esc(view.subtitle))
+    if owner:
+        facts.append(f"Owner {mention(owner.slack_user_id)}")
+    facts.append(period(root.start, root.end))
+    facts.append(root.status.replace("_", " ").capitalize())
+    return " · ".join(facts)
+
+
+def _summary_counts(view: TreeView, node: Node) -> str:
+    c = node.counts
+    bits = []
+    objectives = [n for n in view.rollup.nodes.values() if n.kind == "objective"]
+    tactics = [n for n in view.rollup.nodes.values() if n.kind == "tactic"]
+    if node.kind == "plan":
+        bits += [plural(len(objectives), "objective"), plural(len(tactics), "tactic")]
+    bits.append(f"{plural(c.counted, 'task')} ({c.done} done, {c.overdue} overdue, {c.blocked} blocked)")
+    if c.skipped:
+        bits.append(f"{c.skipped} skipped")
+    return " · ".join(bits)
+
+
+def _child_line(view: TreeView, node: Node, hidden: set[str]) -> str:
+    if node.kind == "objective" and node.parent_ref in hidden:
+        title = f"*{node.ref}* {PRIVATE_NAME}"
+    else:
+        title = node_title(node)
+    lines = [title, progress_line(node, view.trend.get(node.ref), projected=False)]
+    extra = []
+    if node.measure:
+        extra.append(f"measure {esc(measure_text(node))}")
+    goal_id = node.extra.get("contributes_to_id")
+    if goal_id:
+        goal = next((g for g in view.rollup.nodes.values() if g.kind == "goal" and g.id == goal_id), None)
+        extra.append(f"contributes to {goal.ref}" if goal else "contributes to a business objective")
+    if node.kind == "tactic":
+        extra.append(f"{node.counts.done}/{node.counts.counted} tasks")
+    if extra:
+        lines.append("↳ " + " · ".join(extra))
+    return "\n".join(lines)
+
+
+def _actions(view: TreeView) -> Block:
+    root = view.root
+    elements = []
+    if root.kind == "plan":
+        elements.append(button("Add objective", Action.OPEN_MODAL, f"{View.OBJECTIVE_NEW}|{root.ref}"))
+    elif root.kind == "objective":
+        elements.append(button("Add tactic", Action.OPEN_MODAL, f"{View.TACTIC_NEW}|{root.ref}"))
+    elif root.kind == "tactic":
+        elements.append(button("Add task", Action.OPEN_MODAL, f"{View.TASK_NEW}|{root.ref}", style="primary"))
+    elements.append(button(f"Why {pct(root.percent)}?", Action.WHY, root.ref))
+    elements.append(button("Share in channel", Action.SHARE, root.ref))
+    if root.kind in ("plan", "sprint", "goal"):
+        elements.append(button("Subscribe this channel", Action.SUBSCRIBE, root.ref))
+    return actions(*elements, block_id=f"card-actions:{root.ref}")
+
+
+def tree_card(
+    view: TreeView,
+    *,
+    page: int = 1,
+    hidden: set[str] | None = None,
+    flash: dict[str, list[tuple[str, float, float]]] | None = None,
+) -> Card:
+    """The card of a plan, objective, tactic, sprint or business objective."""
+    hidden = hidden or set()
+    root = view.root
+    title = f"{root.ref} · {root.name}"
+    if root.kind == "sprint" and root.schedule and root.schedule.total_days:
+        elapsed = min((view.today - root.start).days + 1 if root.start else 0, root.schedule.total_days + 1)
+        title += f" — day {max(elapsed, 0)} of {root.schedule.total_days + 1}"
+    blocks: list[Block] = [
+        {**header(title), "block_id": card_id(root.kind, root.ref, page)},
+        section(
+            _facts(view)
+            + "\n"
+            + progress_line(
+                root,
+                view.trend.get(root.ref),
+                since="this week" if root.kind != "sprint" else "since yesterday",
+            )
+        ),
+    ]
+    if root.measure:
+        blocks.append(context(f"Measure: {esc(measure_text(root))}"))
+    budget = MESSAGE_BLOCKS - len(blocks) - 4  # leave room for the summary, actions and a pager
+    kids = view.children(root)
+    if root.kind in ("plan", "goal", "sprint"):
+        blocks += _children(view, kids, hidden, budget, CHILD_LIMIT)
+    else:
+        if root.kind == "objective":
+            blocks += _children(view, kids, hidden, budget, 6)
+            blocks.append(divider())
+        blocks += _task_rows(view, root, kids, page, MESSAGE_BLOCKS - len(blocks) - 2, flash or {})
+    blocks.append(context(_summary_counts(view, root)))
+    if root.kind == "sprint":
+        blocks.append(context(load_text(view.all_tasks())))
+    blocks.append(_actions(view))
+    return Card(f"{root.ref} {esc(root.name)} — {pct(root.percent)}", blocks[:MESSAGE_BLOCKS])
+
+
+def _children(view: TreeView, kids: list[Node], hidden: set[str], budget: int, limit: int) -> list[Block]:
+    blocks: list[Block] = []
+    shown = kids[: min(limit, budget)]
+    for kid in shown:
+        accessory = (
+            None
+            if kid.kind == "objective" and kid.parent_ref in hidden
+            else button("Open", Action.SHOW, kid.ref)
+        )
+        blocks.append(
+            section(_child_line(view, kid, hidden), accessory=accessory, block_id=f"node:{kid.ref}")
+        )
+    if len(kids) > len(shown):
+        blocks.append(more_pointer(len(kids) - len(shown), f"open one with `/kam show {kids[0].ref}`"))
+    if not kids:
+        blocks.append(context("Nothing here yet."))
+    return blocks
+
+
+def _task_rows(
+    view: TreeView,
+    root: Node,
+    kids: list[Node],
+    page: int,
+    budget: int,
+    flash: dict[str, list[tuple[str, float, float]]],
+) -> list[Block]:
+    """Task rows, paged: every task of a tactic (open first), or the open tasks of an objective (plus any
+    task just changed, so the click stays in view)."""
+    tactics = [root] if root.kind == "tactic" else kids
+    rows = [row for tactic in tactics for row in view.tasks.get(tactic.ref, [])]
+    if root.kind == "objective":
+        rows = [row for row in rows if row.is_open or row.ref in flash]
+    rows.sort(key=lambda r: (not r.is_open and r.ref not in flash, r.due or date.max, r.ref))
+    pages = max(1, -(-len(rows) // TASKS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    blocks: list[Block] = []
+    if root.kind == "objective":
+        blocks.append(section(f"*Open tasks* ({len(rows)})" if rows else "_No open tasks._"))
+    for row in rows[(page - 1) * TASKS_PER_PAGE : page * TASKS_PER_PAGE]:
+        blocks += task_row(row, view.today, show_tactic=root.kind == "objective", change=flash.get(row.ref))
+    if not rows and root.kind == "tactic":
+        blocks.append(context("No tasks yet — add the first one."))
+    return blocks[: budget - 2] + pager(root.kind, root.ref, page, pages)
+
+
+def why_card(view: TreeView, explanation: object) -> Card:
+    from kam_core.rollup.explain import Explanation
+
+    assert isinstance(explanation, Explanation)
+    ex = explanation
+    root = view.root
+    lines = []
+    for term in ex.terms:
+        name = PRIVATE_NAME if term.hidden else esc(clip(term.name, 60))
+        weight = f" × weight {term.weight:g}" if root.kind in ("objective", "plan") else ""
+        note = f" — _{term.note}_" if term.note else ""
+        lines.append(f"• *{term.ref}* {name}: {pct(term.percent)}{weight}{note}")
+    blocks: list[Block] = [
+        {**header(f"Why {root.ref} is {pct(root.percent)}"), "block_id": card_id("why", root.ref)},
+        section(f"{node_title(root)}\n*Formula:* {ex.formula}"),
+    ]
+    for start in range(0, len(lines), 25):
+        blocks.append(section("\n".join(lines[start : start + 25])))
+    blocks.append(section(f"*= {esc(ex.arithmetic)}*"))
+    facts = [f"*Tasks:* {ex.counts}", f"*Schedule:* {esc(ex.schedule)}"]
+    if ex.measure:
+        facts.append(f"*Measure:* {esc(ex.measure)}")
+    blocks.append(section("\n".join(facts)))
+    blocks.append(
+        actions(
+            button("Open", Action.SHOW, root.ref), button("Share in channel", Action.SHARE, f"why|{root.ref}")
+        )
+    )
+    return Card(f"Why {root.ref} is {pct(root.percent)}", blocks[:MESSAGE_BLOCKS])
+
+
+def task_card(row: TaskRow, today: date, change: list[tuple[str, float, float]] | None = None) -> Card:
+    blocks: list[Block] = [
+        {**header(f"{row.ref} · {clip(row.title, 120)}"), "block_id": card_id("task", row.ref)}
+    ]
+    blocks += task_row(row, today, change=change)
+    facts = [f"In *{row.tactic_ref}* {esc(row.tactic_name)} · *{row.plan_ref}* {esc(row.plan_name)}"]
+    if row.notes:
+        facts.append(f"Notes: {esc(clip(row.notes, 1500))}")
+    if row.source_permalink:
+        facts.append(f"<{row.source_permalink}|Original message>")
+    blocks.append(context(*facts))
+    return Card(f"{row.ref} {esc(row.title)}", blocks)
+
+
+def load_text(rows: list[TaskRow]) -> str:
+    """Open tasks per assignee, busiest first: `Load: @bob 5 open · @carol 4 · unassigned 1`."""
+    load: dict[str, int] = {}
+    for row in rows:
+        if row.is_open:
+            key = mention(row.assignee.slack_user_id) if row.assignee else "unassigned"
+            load[key] = load.get(key, 0) + 1
+    if not load:
+        return "Load: no open tasks"
+    ordered = sorted(load.items(), key=lambda kv: (-kv[1], kv[0]))
+    first, *rest = ordered
+    return "Load: " + " · ".join([f"{first[0]} {first[1]} open", *[f"{k} {v}" for k, v in rest[:8]]])

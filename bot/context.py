@@ -1,0 +1,154 @@
+"""One unit of work per Slack request: a DB session, the acting member, and work to run after commit.
+
+Bolt's global middleware runs before a listener and cannot wrap it (with process_before_response off,
+listeners run on a worker thread after the HTTP answer), so the session lives here, around each
+listener: commit on success, roll back on any error, then the after-commit work (modal updates,
+notifications) runs and the outbox is woken.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from kam_core.actor import Actor
+from kam_core.db import session_scope
+from kam_core.enums import Source
+from kam_core.models import Member, ProcessedRequest
+from kam_core.models.base import utcnow
+
+log = logging.getLogger("kam.bot")
+
+
+class Duplicate(Exception):
+    """This request was handled before (a Slack retry or a double submission)."""
+
+
+@dataclass
+class Deps:
+    session_factory: sessionmaker[Session]
+    outbox: Any  # bot.outbox.Outbox
+    clock: Callable[[], datetime] = utcnow
+
+
+@dataclass
+class KamRequest:
+    session: Session
+    actor: Actor
+    body: dict[str, Any]
+    client: WebClient
+    context: BoltContext
+    deps: Deps
+    respond: Any = None
+    after: list[Callable[[], Any]] = field(default_factory=list)
+
+    @property
+    def member(self) -> Member:
+        return self.actor.member
+
+    @property
+    def user_id(self) -> str:
+        return self.actor.member.slack_user_id
+
+    @property
+    def channel_id(self) -> str | None:
+        channel = self.body.get("channel_id") or (self.body.get("channel") or {}).get("id")
+        container = self.body.get("container") or {}
+        return channel or container.get("channel_id")
+
+    @property
+    def trigger_id(self) -> str | None:
+        return self.body.get("trigger_id")
+
+    def today(self) -> date:
+        """Today in the member's time zone (UTC when unknown)."""
+        try:
+            zone = ZoneInfo(self.member.tz) if self.member.tz else ZoneInfo("UTC")
+        except (KeyError, ValueError):
+            zone = ZoneInfo("UTC")
+        return self.deps.clock().astimezone(zone).date()
+
+    def once(self, key: str) -> None:
+        """Claim `key` for this request; raise Duplicate if it was claimed before. Written in this
+        request's transaction: on PostgreSQL a concurrent twin waits for our commit, then finds it."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(ProcessedRequest(workspace_id=self.actor.workspace_id, key=key[:255]))
+        except IntegrityError:
+            raise Duplicate(key) from None
+
+    def later(self, work: Callable[[], Any]) -> None:
+        self.after.append(work)
+
+    def dm(
+        self, user_id: str, text: str, blocks: list[dict[str, Any]], dedupe_key: str | None = None
+    ) -> None:
+        """Send a DM after this request commits (through the outbox, off the request thread)."""
+        from bot.outbox import enqueue
+
+        enqueue(
+            self.session,
+            self.actor.workspace_id,
+            "dm",
+            {"user": user_id, "text": text, "blocks": blocks},
+            dedupe_key=dedupe_key,
+        )
+
+
+Handler = Callable[[KamRequest], Any]
+
+
+def unit_of_work(
+    deps: Deps,
+    source: Source,
+    fn: Handler,
+    *,
+    ack_first: bool = True,
+    once: Callable[[dict[str, Any]], str | None] | None = None,
+) -> Callable[..., None]:
+    """Wrap `fn` into a Bolt listener. With `ack_first` the request is acknowledged before any work;
+    otherwise (view submissions) `fn` returns the ack payload, sent after the commit."""
+
+    def listener(
+        ack: Any, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Any = None
+    ) -> None:
+        if ack_first:
+            ack()
+        member_id = context.get("kam_member_id")
+        if member_id is None:
+            raise RuntimeError("no member resolved for this request")
+        after: list[Callable[[], Any]] = []
+        try:
+            with session_scope(deps.session_factory) as session:
+                member = session.get(Member, member_id)
+                if member is None:
+                    raise RuntimeError(f"member {member_id} vanished")
+                req = KamRequest(session, Actor(member, source), body, client, context, deps, respond, after)
+                key = once(body) if once else None
+                if key:
+                    req.once(key)
+                result = fn(req)
+        except Duplicate as duplicate:
+            log.info("duplicate request ignored: %s", duplicate)
+            if not ack_first:
+                ack()
+            return
+        if not ack_first:
+            ack(**result) if isinstance(result, dict) else ack()
+        for work in after:
+            try:
+                work()
+            except Exception:
+                log.exception("after-commit work failed")
+        deps.outbox.wake()
+
+    return listener

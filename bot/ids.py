@@ -1,0 +1,51 @@
+"""Every action_id, callback_id and block_id prefix the app uses, in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    TASK_DONE = "task_done"
+    TASK_START = "task_start"
+    TASK_ASSIGN_ME = "task_assign_me"
+    TASK_MENU = "task_menu"  # overflow: block / skip / reassign / start / reopen
+    TASK_REOPEN = "task_reopen"
+    OPEN_MODAL = "open_modal"  # value: "<callback>|<context ref>"
+    SHOW = "show_card"  # value: a reference
+    WHY = "why"
+    SHARE = "share_card"
+    SUBSCRIBE = "subscribe_channel"
+    PAGE = "page"  # value: "<card>|<ref>|<page>"
+    TEMPLATE_PICK = "template_pick"
+    EXPORT = "export"
+    # select menus inside modals (answered by options listeners)
+    ACCOUNT_SELECT = "account_select"
+    TERRITORY_SELECT = "territory_select"
+    GOAL_SELECT = "goal_select"
+    CONTACT_SELECT = "contact_select"
+    TACTIC_SELECT = "tactic_select"
+    SCOPE_SELECT = "scope_select"
+
+
+class View(StrEnum):
+    PLAN_NEW = "plan_new"
+    TPLAN_NEW = "tplan_new"
+    GOAL_NEW = "goal_new"
+    OBJECTIVE_NEW = "objective_new"
+    TACTIC_NEW = "tactic_new"
+    TASK_NEW = "task_new"
+    SPRINT_NEW = "sprint_new"
+    STAKEHOLDER_NEW = "stakeholder_new"
+    DIGEST_NEW = "digest_subscribe"
+    TASK_BLOCK = "task_block"
+    TASK_REASSIGN = "task_reassign"
+    NOTICE = "notice"
+
+
+class Shortcut(StrEnum):
+    TASK_FROM_MESSAGE = "task_from_message"
+
+
+TASK_BLOCK_PREFIX = "task:"  # block_id of a task row: "task:TSK-12" (+ ":a" for its actions block)
+CARD_PREFIX = "card:"  # block_id of a card's first block: "card:<kind>:<ref>[:<page>]"

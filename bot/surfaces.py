@@ -1,0 +1,198 @@
+"""Rendering and delivering the answers: cards by kind, the App Home, and updating in place whatever
+surface a button was clicked on (an ephemeral card, a channel message, the Home tab, a modal)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy import select
+
+from bot.blocks.cards import task_card, tree_card, why_card
+from bot.blocks.common import Card, find_card
+from bot.blocks.home import home_view
+from bot.blocks.lists import my_card
+from bot.blocks.tasks import replace_task_blocks, task_row
+from bot.context import KamRequest
+from kam_core.enums import SprintStatus, WorkStatus
+from kam_core.models import Plan, PlanParticipant, Sprint
+from kam_core.permissions import visible_plans_clause
+from kam_core.rollup import rollup_plans, rollup_sprints
+from kam_core.rollup.explain import explain
+from kam_core.services.tasks import TaskChange
+from kam_core.views import hidden_plan_refs, my_tasks, subtree_view, view_for
+
+log = logging.getLogger("kam.bot")
+Flash = dict[str, list[tuple[str, float, float]]]
+
+
+def card_for(req: KamRequest, kind: str, ref: str = "", page: int = 1, flash: Flash | None = None) -> Card:
+    """Render a card again by its marker (kind, ref, page)."""
+    today = req.today()
+    if kind == "my":
+        return my_card(my_tasks(req.session, req.actor, today), today, page, flash)
+    if kind == "why":
+        view = view_for(req.session, req.actor, ref, today)
+        return why_card(
+            view, explain(view.rollup, view.root.ref, hidden_plan_refs(req.session, req.actor, view.rollup))
+        )
+    if kind == "task":
+        return task_card_for(req, ref, flash.get(ref) if flash else None)
+    view = view_for(req.session, req.actor, ref, today)
+    return tree_card(
+        view, page=page, hidden=hidden_plan_refs(req.session, req.actor, view.rollup), flash=flash
+    )
+
+
+def task_card_for(req: KamRequest, ref: str, change: list[tuple[str, float, float]] | None = None) -> Card:
+    from kam_core.services.tasks import get_task
+
+    task = get_task(session=req.session, actor=req.actor, ref=ref)
+    view = subtree_view(req.session, req.actor, task.tactic.ref, req.today())
+    row = next(r for r in view.all_tasks() if r.ref == task.ref)
+    return task_card(row, req.today(), change)
+
+
+def reply(req: KamRequest, card: Card, *, replace: bool = False) -> None:
+    """Answer the user ephemerally through the response URL."""
+    if req.respond is None or not req.body.get("response_url"):
+        channel = req.channel_id
+        if channel:
+            req.client.chat_postEphemeral(
+                channel=channel, user=req.user_id, text=card.text, blocks=card.blocks
+            )
+        return
+    req.respond(text=card.text, blocks=card.blocks, response_type="ephemeral", replace_original=replace)
+
+
+def home(req: KamRequest, flash: Flash | None = None) -> dict[str, Any]:
+    today = req.today()
+    tasks = my_tasks(req.session, req.actor, today)
+    ws = req.actor.workspace_id
+    participant = select(PlanParticipant.plan_id).where(PlanParticipant.member_id == req.actor.id)
+    plans = list(
+        req.session.scalars(
+            select(Plan)
+            .where(
+                Plan.workspace_id == ws,
+                visible_plans_clause(req.member),
+                (Plan.owner_id == req.actor.id) | Plan.id.in_(participant),
+                Plan.status.not_in([WorkStatus.COMPLETED, WorkStatus.CANCELLED]),
+            )
+            .order_by(Plan.kind, Plan.number)
+        )
+    )
+    plan_rollup = rollup_plans(req.session, ws, [p.id for p in plans], today)
+    sprint_ids = list(
+        req.session.scalars(
+            select(Sprint.id).where(Sprint.workspace_id == ws, Sprint.status == SprintStatus.ACTIVE)
+        )
+    )
+    sprint_rollup = rollup_sprints(req.session, ws, sprint_ids, today) if sprint_ids else None
+    try:
+        zone = ZoneInfo(req.member.tz or "UTC")
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return home_view(
+        name=req.member.name,
+        local_now=datetime.now(zone),
+        today=today,
+        tasks=tasks,
+        plans=plans,
+        plan_rollup=plan_rollup,
+        sprint_rollup=sprint_rollup,
+        flash=flash,
+    )
+
+
+def publish_home(req: KamRequest, flash: Flash | None = None) -> None:
+    view = home(req, flash)
+    req.later(lambda: req.client.views_publish(user_id=req.user_id, view=view))
+
+
+@dataclass
+class Surface:
+    """Where a click happened, so that the answer lands on the same surface."""
+
+    home: bool = False
+    response_url: str | None = None
+    channel: str | None = None
+    ts: str | None = None
+    blocks: list[dict[str, Any]] = field(default_factory=list)  # the message's blocks, when known
+    card: str | None = None  # the card marker "kind:ref:page", when known
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> Surface:
+        container = body.get("container") or {}
+        view = body.get("view") or {}
+        blocks = (body.get("message") or {}).get("blocks") or []
+        marker = find_card(blocks)
+        return cls(
+            home=view.get("type") == "home",
+            response_url=body.get("response_url"),
+            channel=container.get("channel_id"),
+            ts=container.get("message_ts"),
+            blocks=blocks,
+            card=":".join(map(str, marker)) if marker else None,
+        )
+
+    def meta(self) -> dict[str, Any]:
+        """What fits in a modal's private_metadata (not the blocks)."""
+        return {
+            "home": self.home or None,
+            "response_url": self.response_url,
+            "channel": self.channel,
+            "ts": self.ts,
+            "card": self.card,
+        }
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any]) -> Surface:
+        return cls(
+            home=bool(meta.get("home")),
+            response_url=meta.get("response_url"),
+            channel=meta.get("channel"),
+            ts=meta.get("ts"),
+            card=meta.get("card"),
+        )
+
+
+def after_task_change(req: KamRequest, change: TaskChange, surface: Surface | None = None) -> None:
+    """Update the surface the click came from, showing the rollup change on the task's row."""
+    surface = surface or Surface.of(req.body)
+    flash: Flash = {change.task.ref: change.moves()}
+    if surface.home:
+        publish_home(req, flash)
+        return
+    if surface.card:
+        kind, ref, page = surface.card.split(":")
+        card = card_for(req, kind, ref, int(page), flash)
+    elif surface.blocks:
+        today = req.today()
+        view = subtree_view(req.session, req.actor, change.task.tactic.ref, today)
+        row = next(r for r in view.all_tasks() if r.ref == change.task.ref)
+        compact = not any(b.get("block_id") == f"task:{row.ref}:a" for b in surface.blocks)
+        new_rows = task_row(row, today, compact=compact, change=change.moves())
+        card = Card(f"{row.ref} updated", replace_task_blocks(surface.blocks, row.ref, new_rows))
+    else:
+        card = task_card_for(req, change.task.ref, change.moves())
+        req.later(lambda: reply(req, card))
+        return
+    req.later(lambda: _replace_message(req, surface, card))
+
+
+def _replace_message(req: KamRequest, surface: Surface, card: Card) -> None:
+    try:
+        if surface.response_url:
+            WebhookClient(surface.response_url).send(
+                text=card.text, blocks=card.blocks, replace_original=True
+            )
+        elif surface.channel and surface.ts:
+            req.client.chat_update(channel=surface.channel, ts=surface.ts, text=card.text, blocks=card.blocks)
+    except SlackApiError as error:
+        log.warning("could not update the message: %s", error.response.get("error"))
