@@ -25,6 +25,7 @@ from kam_core.db import session_scope
 from kam_core.enums import Source
 from kam_core.models import Member, ProcessedRequest
 from kam_core.models.base import utcnow
+from kam_core.outbox import enqueue
 
 log = logging.getLogger("kam.bot")
 
@@ -93,8 +94,6 @@ class KamRequest:
         self, user_id: str, text: str, blocks: list[dict[str, Any]], dedupe_key: str | None = None
     ) -> None:
         """Send a DM after this request commits (through the outbox, off the request thread)."""
-        from bot.outbox import enqueue
-
         enqueue(
             self.session,
             self.actor.workspace_id,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+
+TWIN_MARK = "~"  # "open_modal~2": the second open_modal button of one actions block
 
 
 class Action(StrEnum):
@@ -26,6 +29,7 @@ class Action(StrEnum):
     CONTACT_SELECT = "contact_select"
     TACTIC_SELECT = "tactic_select"
     SCOPE_SELECT = "scope_select"
+    DIGEST_RESUME = "digest_resume"
 
 
 class View(StrEnum):
@@ -49,3 +53,14 @@ class Shortcut(StrEnum):
 
 TASK_BLOCK_PREFIX = "task:"  # block_id of a task row: "task:TSK-12" (+ ":a" for its actions block)
 CARD_PREFIX = "card:"  # block_id of a card's first block: "card:<kind>:<ref>[:<page>]"
+
+
+def action_pattern(action_id: str) -> re.Pattern[str]:
+    """Matches `action_id` and its numbered twins: Slack refuses two equal action_ids in one block, so
+    `bot.blocks.kit.actions` numbers the repeats."""
+    return re.compile(rf"^{re.escape(action_id)}(?:{TWIN_MARK}\d+)?$")
+
+
+def base_action(action_id: str) -> str:
+    """The action_id without its twin number."""
+    return action_id.split(TWIN_MARK, 1)[0]

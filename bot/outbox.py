@@ -16,6 +16,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kam_core.db import session_scope
+from kam_core.outbox import enqueue
+
+__all__ = ["Outbox", "enqueue"]
 from kam_core.models import OutboxMessage, utcnow
 
 log = logging.getLogger("kam.outbox")
@@ -33,17 +36,6 @@ PERMANENT = {
 }
 MAX_ATTEMPTS = 8
 CLAIM_SECONDS = 120
-
-
-def enqueue(
-    session: Session, workspace_id: int, method: str, payload: dict[str, Any], dedupe_key: str | None = None
-) -> None:
-    """Queue a message inside the caller's transaction (sent only if that transaction commits)."""
-    if dedupe_key and session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
-        return
-    session.add(
-        OutboxMessage(workspace_id=workspace_id, method=method, payload=payload, dedupe_key=dedupe_key)
-    )
 
 
 class Outbox:

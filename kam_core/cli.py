@@ -15,9 +15,10 @@ Exit codes: 0 ok, 1 a refused or failed operation (the message says why), 2 bad 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -30,7 +31,6 @@ from kam_core.errors import InvalidInput, KamError
 from kam_core.services import workspaces
 
 Handler = Callable[[argparse.Namespace, Settings], int]
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def _engine(settings: Settings) -> Engine:
@@ -98,6 +98,41 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     return _with_actor(args, settings, work)
 
 
+def cmd_digest_tick(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduler import publisher_for, tick_once
+
+    if not settings.slack_bot_token:
+        print(
+            "kam: SLACK_BOT_TOKEN is not set: `digest tick` posts through the Slack Web API at SLACK_API_URL",
+            file=sys.stderr,
+        )
+        return 2
+    engine = _engine(settings)
+    at = args.at or datetime.now(UTC)
+    report = tick_once(settings, make_session_factory(engine), publisher_for(settings), at)
+    print(report.text())
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduler import run_forever
+
+    if not settings.slack_bot_token:
+        print(
+            "kam: SLACK_BOT_TOKEN is not set: the scheduler posts through the Slack Web API", file=sys.stderr
+        )
+        return 2
+    logging.basicConfig(level=settings.kam_log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    run_forever(settings, make_session_factory(_engine(settings)))
+    return 0
+
+
+def instant(text: str) -> datetime:
+    """2026-03-29T07:00:00Z -> an aware UTC datetime (a time without a zone is taken as UTC)."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kam", description="KAM bot admin command line")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -145,8 +180,18 @@ def build_parser() -> argparse.ArgumentParser:
         today_arg(p)
         p.set_defaults(handler=cmd_show)
 
-    for extend in EXTRA_COMMANDS:
-        extend(sub)
+    digest = sub.add_parser("digest", help="digests")
+    digest_sub = digest.add_subparsers(dest="digest_command", required=True)
+    tick = digest_sub.add_parser("tick", help="run one scheduler tick now, or as of --at")
+    tick.add_argument(
+        "--at",
+        type=instant,
+        default=None,
+        metavar="2026-03-29T07:00:00Z",
+        help="run the tick as of this instant (default: now)",
+    )
+    tick.set_defaults(handler=cmd_digest_tick)
+    sub.add_parser("scheduler", help="run the digest scheduler alone").set_defaults(handler=cmd_scheduler)
     return parser
 
 
