@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.errors import handle_error
 from kam_core.actor import Actor
 from kam_core.db import session_scope
 from kam_core.enums import Source
@@ -140,6 +141,13 @@ def unit_of_work(
             log.info("duplicate request ignored: %s", duplicate)
             if not ack_first:
                 ack()
+            return
+        except Exception as error:
+            if not ack_first:
+                raise  # Bolt hands it to the error handler, whose answer becomes the ack (modal field errors)
+            # Already acknowledged: answer here. (Raising into Bolt after ack() resets the ack it may not
+            # have sent yet, and Slack would see a timeout.) Same handler as @app.error.
+            handle_error(error=error, body=body, client=client, respond=respond, response=None)
             return
         if not ack_first:
             ack(**result) if isinstance(result, dict) else ack()

@@ -48,8 +48,11 @@ def tick_once(
     session_factory: sessionmaker[Session],
     publisher: SlackPublisher,
     at: datetime | None = None,
+    workspace_ids: set[int] | None = None,
 ) -> TickReport:
-    report = run_tick(session_factory, publisher, at or datetime.now(UTC), tick_options(settings))
+    options = tick_options(settings)
+    options.workspace_ids = workspace_ids
+    report = run_tick(session_factory, publisher, at or datetime.now(UTC), options)
     for line in report.lines:
         log.info("digest %s", line.text())
     return report

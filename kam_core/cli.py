@@ -34,7 +34,15 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def _engine(settings: Settings) -> Engine:
-    return make_engine(settings.kam_database_url)
+    """The database, which must already carry the KAM schema (`kam db upgrade` creates it)."""
+    engine = make_engine(settings.kam_database_url)
+    try:
+        revision = migrate.current_revision(engine)
+    except Exception as error:
+        raise KamError(f"cannot open the database {engine.url.render_as_string()}: {error}") from None
+    if revision is None:
+        raise KamError(f"the database {engine.url.render_as_string()} has no KAM schema yet: run `kam db upgrade`")
+    return engine
 
 
 def _with_actor(
@@ -50,7 +58,7 @@ def _with_actor(
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _engine(settings)
+    engine = make_engine(settings.kam_database_url)
     migrate.upgrade(engine)
     print(f"database at revision {migrate.current_revision(engine)} ({engine.url.render_as_string()})")
     return 0
@@ -107,9 +115,13 @@ def cmd_digest_tick(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    engine = _engine(settings)
+    factory = make_session_factory(_engine(settings))
+    only: set[int] | None = None
+    if args.workspace:
+        with session_scope(factory) as session:
+            only = {workspaces.get_workspace(session, args.workspace).id}
     at = args.at or datetime.now(UTC)
-    report = tick_once(settings, make_session_factory(engine), publisher_for(settings), at)
+    report = tick_once(settings, factory, publisher_for(settings), at, only)
     print(report.text())
     return 0
 
@@ -190,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="2026-03-29T07:00:00Z",
         help="run the tick as of this instant (default: now)",
     )
+    tick.add_argument("--workspace", default="", metavar="SLACK_TEAM_ID",
+                      help="only this workspace's digests (default: every workspace)")
     tick.set_defaults(handler=cmd_digest_tick)
     sub.add_parser("scheduler", help="run the digest scheduler alone").set_defaults(handler=cmd_scheduler)
     return parser

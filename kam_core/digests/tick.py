@@ -99,18 +99,21 @@ class TickOptions:
     stale_after: timedelta = timedelta(minutes=15)
     retry_base: timedelta = timedelta(minutes=1)
     workers: int = 8
+    workspace_ids: set[int] | None = None  # None: every workspace (what the scheduler serves)
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
 
-def active_slots(session: Session) -> tuple[list[Slot], dict[int, DigestSubscription]]:
-    """Every active, unpaused subscription of every workspace (the scheduler serves them all)."""
-    subs = list(
-        session.scalars(
-            select(DigestSubscription).where(
-                DigestSubscription.active.is_(True), DigestSubscription.paused_at.is_(None)
-            )
-        )
+def active_slots(
+    session: Session, workspace_ids: set[int] | None = None
+) -> tuple[list[Slot], dict[int, DigestSubscription]]:
+    """Every active, unpaused subscription of every workspace (the scheduler serves them all), or of
+    the given workspaces."""
+    stmt = select(DigestSubscription).where(
+        DigestSubscription.active.is_(True), DigestSubscription.paused_at.is_(None)
     )
+    if workspace_ids is not None:
+        stmt = stmt.where(DigestSubscription.workspace_id.in_(workspace_ids))
+    subs = list(session.scalars(stmt))
     slots = [Slot(s.id, s.local_time, s.timezone, s.weekdays, s.created_at) for s in subs]
     return slots, {s.id: s for s in subs}
 
@@ -124,8 +127,8 @@ def run_tick(
     options = options or TickOptions()
     report = TickReport(at)
     with session_scope(session_factory) as session:
-        slots, subs = active_slots(session)
-        teams = dict(session.execute(select(Workspace.id, Workspace.team_id)).tuples().all())
+        slots, subs = active_slots(session, options.workspace_ids)
+        teams = {row.id: row.team_id for row in session.execute(select(Workspace.id, Workspace.team_id))}
         for workspace_id in {s.workspace_id for s in subs.values()}:
             take_snapshots(session, workspace_id, at.date())
     jobs: list[DigestJob] = []
