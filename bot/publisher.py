@@ -30,7 +30,7 @@ REASONS = {
 class ChannelPacer:
     """Hands out posting slots: one message per `interval` seconds per channel, across threads."""
 
-    def __init__(self, interval: float = 1.0) -> None:
+    def __init__(self, interval: float = 1.05) -> None:  # a little over 1 s: network jitter never bunches two
         self.interval = interval
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -42,6 +42,10 @@ class ChannelPacer:
             self._next[channel] = slot + self.interval
         if slot > now:
             time.sleep(slot - now)
+
+    def ready_in(self, channel: str) -> float:
+        with self._lock:
+            return max(0.0, self._next.get(channel, 0.0) - time.monotonic())
 
     def hold(self, channel: str, seconds: float) -> None:
         """Slack said wait (429): nobody posts to this channel before then."""
@@ -108,6 +112,9 @@ class SlackPublisher:
             except OSError:  # connection trouble: back off and retry
                 time.sleep(self.backoff * 2 ** (attempt - 1))
         return False, "gave up after retries"
+
+    def ready_in(self, channel: str) -> float:
+        return self.pacer.ready_in(channel)
 
     def paused(self, session: Session, job: DigestJob, reason: str) -> None:
         """Tell the subscription's creator, once, why it stopped and how to resume it."""

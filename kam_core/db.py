@@ -51,7 +51,12 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # writers take the lock up front (no deadlock when a reader upgrades); read-only work does not
+        readonly = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+READ_ONLY = "kam_read_only"
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -71,6 +76,18 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only unit of work. On SQLite it does not take the write lock, so readers run side by side
+    (WAL) instead of queueing behind writers; nothing is ever committed."""
+    session = factory()
+    try:
+        session.connection(execution_options={READ_ONLY: True})
+        yield session
+    finally:
+        session.close()  # ends the transaction; loaded objects stay readable (a rollback would expire them)
 
 
 def is_postgres(session_or_engine: Session | Engine) -> bool:

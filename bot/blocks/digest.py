@@ -16,6 +16,7 @@ SPARK = "▁▂▃▄▅▆▇█"
 MAIN_BLOCKS = 40
 THREAD_BLOCKS = 45
 LIST_LIMIT = 6
+ROWS_WITH_BUTTONS = 30  # per list; a long sprint continues in the thread, then points to the sprint card
 
 
 def sparkline(values: list[float], top: float | None = None) -> str:
@@ -64,8 +65,11 @@ def sprint_blocks(digest: SprintDigest, sub_ref: str) -> list[Block]:
     blocks.append(section(_line_list(f"Done {digest.since}", digest.done_since)))
     for title, rows in (("Due today", digest.due_today), ("Overdue", digest.overdue)):
         blocks.append(section(f"*{title}* ({len(rows)})"))
-        for row in rows:
+        for row in rows[:ROWS_WITH_BUTTONS]:
             blocks += task_row(row, digest.today, compact=True, show_tactic=False)
+        if len(rows) > ROWS_WITH_BUTTONS:
+            where = f"`/kam sprint show {digest.ref}`" if digest.ref else "`/kam my`"
+            blocks.append(context(f"+{len(rows) - ROWS_WITH_BUTTONS} more {title.lower()} — {where}"))
     blocks.append(
         section(f"{_line_list('Blocked', digest.blocked)}\n{_line_list('Unassigned', digest.unassigned)}")
     )

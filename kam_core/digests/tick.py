@@ -12,11 +12,13 @@ record the outcome. Safe with several replicas, restarts and Slack errors:
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
 import socket
-from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections import defaultdict, deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -25,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kam_core.audit import record_event
-from kam_core.db import session_scope
+from kam_core.db import read_scope, session_scope
 from kam_core.digests.content import Digest, build_digest
 from kam_core.digests.runs import claim, last_posted, record_missed
 from kam_core.digests.schedule import Occurrence, Slot, Timing, due_at
@@ -61,6 +63,10 @@ class PublishResult:
 
 class Publisher(Protocol):
     def publish(self, job: DigestJob) -> PublishResult: ...
+
+    def ready_in(self, channel: str) -> float:
+        """Seconds until the channel may take the next message (Slack's pacing)."""
+        ...
 
     def paused(self, session: Session, job: DigestJob, reason: str) -> None: ...
 
@@ -131,7 +137,7 @@ def run_tick(
         teams = {row.id: row.team_id for row in session.execute(select(Workspace.id, Workspace.team_id))}
         for workspace_id in {s.workspace_id for s in subs.values()}:
             take_snapshots(session, workspace_id, at.date())
-    jobs: list[DigestJob] = []
+    claimed: list[Claimed] = []
     for occ in due_at(slots, at, options.window):
         sub = subs[occ.subscription_id]
         line = TickLine("skipped", sub.ref, teams.get(sub.workspace_id, "?"), sub.channel_id, occ.local_date)
@@ -143,12 +149,12 @@ def run_tick(
                 )
                 report.lines.append(line)
             continue
-        job = _claim_and_build(session_factory, sub, occ, at, options, line)
-        if job is None:
+        run_id = _claim(session_factory, sub, occ, at, options, line)
+        if run_id is None:
             report.lines.append(line)
         else:
-            jobs.append(job)
-    report.lines += publish_all(session_factory, publisher, jobs, at, options)
+            claimed.append(Claimed(sub, line.team_id, occ, run_id))
+    report.lines += publish_all(session_factory, publisher, claimed, at, options)
     return report
 
 
@@ -181,14 +187,24 @@ def _missed(
     return recorded
 
 
-def _claim_and_build(
+@dataclass
+class Claimed:
+    """A run this worker owns: build it, post it, record it."""
+
+    sub: DigestSubscription
+    team_id: str
+    occ: Occurrence
+    run_id: int
+
+
+def _claim(
     session_factory: sessionmaker[Session],
     sub: DigestSubscription,
     occ: Occurrence,
     at: datetime,
     options: TickOptions,
     line: TickLine,
-) -> DigestJob | None:
+) -> int | None:
     with session_scope(session_factory) as session:
         run, why = claim(
             session,
@@ -200,65 +216,92 @@ def _claim_and_build(
             worker=options.worker,
             stale_after=options.stale_after,
         )
-        run_id = run.id if run else None
-    if run_id is None:
         line.reason = why
-        return None
-    try:
-        with session_scope(session_factory) as session:
-            fresh = session.get(DigestSubscription, sub.id)
-            assert fresh is not None
-            previous = last_posted(session, sub.workspace_id, sub.id, occ.local_date)
-            digest = build_digest(session, fresh, occ.local_date, previous)
-            creator = session.get(Member, fresh.created_by_id)
-            return DigestJob(
-                sub.workspace_id,
-                line.team_id,
-                sub.id,
-                sub.ref,
-                sub.channel_id,
-                run_id,
-                occ.local_date,
-                digest,
-                creator.slack_user_id if creator else "",
-            )
-    except Exception as error:  # never leave a claim hanging on a build error: mark it failed
-        log.exception("building digest %s failed", sub.ref)
-        _record(
-            session_factory,
-            run_id,
-            PublishResult(False, error=f"build failed: {error}"[:200]),
-            at,
-            options,
-            occ.scheduled_at,
+        return run.id if run else None
+
+
+def build_job(session_factory: sessionmaker[Session], item: Claimed) -> DigestJob:
+    """The digest's content, read in a read-only transaction (readers never queue behind writers)."""
+    sub, occ = item.sub, item.occ
+    with read_scope(session_factory) as session:
+        fresh = session.get(DigestSubscription, sub.id)
+        assert fresh is not None
+        previous = last_posted(session, sub.workspace_id, sub.id, occ.local_date)
+        digest = build_digest(session, fresh, occ.local_date, previous)
+        creator = session.get(Member, fresh.created_by_id)
+        return DigestJob(
+            sub.workspace_id,
+            item.team_id,
+            sub.id,
+            sub.ref,
+            sub.channel_id,
+            item.run_id,
+            occ.local_date,
+            digest,
+            creator.slack_user_id if creator else "",
         )
-        line.outcome, line.reason = "failed", f"could not build: {error}"
-        return None
 
 
 def publish_all(
     session_factory: sessionmaker[Session],
     publisher: Publisher,
-    jobs: list[DigestJob],
+    claimed: list[Claimed],
     at: datetime,
     options: TickOptions,
 ) -> list[TickLine]:
-    """Post the jobs: channels in parallel, each channel's digests one after another (the publisher paces
-    each channel to Slack's one message per second)."""
-    by_channel: dict[tuple[int, str], list[DigestJob]] = defaultdict(list)
-    for job in jobs:
-        by_channel[(job.workspace_id, job.channel_id)].append(job)
+    """Build and post the claimed runs on a pool of workers. Each channel has at most one digest in
+    flight, and the next channel served is the one Slack lets us post to soonest (the publisher paces
+    every channel to one message per second), so many channels proceed side by side."""
+    queues: dict[tuple[int, str], deque[Claimed]] = defaultdict(deque)
+    for item in claimed:
+        queues[(item.sub.workspace_id, item.sub.channel_id)].append(item)
+    ready = [(0.0, n, key) for n, key in enumerate(queues)]
+    heapq.heapify(ready)
+    lines: list[TickLine] = []
+    with ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="digest") as pool:
+        running: dict[Future[TickLine], tuple[int, str]] = {}
+        while ready or running:
+            while ready and len(running) < options.workers and ready[0][0] <= time.monotonic():
+                _, _, key = heapq.heappop(ready)
+                item = queues[key].popleft()
+                running[pool.submit(_deliver, session_factory, publisher, item, at, options)] = key
+            wait_for = max(0.0, ready[0][0] - time.monotonic()) if ready else None
+            if running:
+                finished, _ = wait(list(running), timeout=wait_for, return_when=FIRST_COMPLETED)
+            else:
+                time.sleep(wait_for or 0.0)
+                finished = set()
+            for future in finished:
+                key = running.pop(future)
+                lines.append(future.result())
+                if queues[key]:
+                    next_at = time.monotonic() + publisher.ready_in(key[1])
+                    heapq.heappush(ready, (next_at, id(future), key))
+    return lines
 
-    def run_channel(channel_jobs: list[DigestJob]) -> list[TickLine]:
-        return [_publish_one(session_factory, publisher, job, at, options) for job in channel_jobs]
 
-    if not by_channel:
-        return []
-    with ThreadPoolExecutor(
-        max_workers=max(1, min(options.workers, len(by_channel))), thread_name_prefix="digest"
-    ) as pool:
-        results = list(pool.map(run_channel, by_channel.values()))
-    return [line for lines in results for line in lines]
+def _deliver(
+    session_factory: sessionmaker[Session],
+    publisher: Publisher,
+    item: Claimed,
+    at: datetime,
+    options: TickOptions,
+) -> TickLine:
+    try:
+        job = build_job(session_factory, item)
+    except Exception as error:  # never leave a claim hanging on a build error: record it as failed
+        log.exception("building digest %s failed", item.sub.ref)
+        result = PublishResult(False, error=f"build failed: {error}"[:200])
+        outcome = _record(session_factory, item.run_id, result, at, options, item.occ.scheduled_at)
+        return TickLine(
+            outcome,
+            item.sub.ref,
+            item.team_id,
+            item.sub.channel_id,
+            item.occ.local_date,
+            f"could not build: {error}",
+        )
+    return _publish_one(session_factory, publisher, job, at, options, item.occ.scheduled_at)
 
 
 def _publish_one(
@@ -267,6 +310,7 @@ def _publish_one(
     job: DigestJob,
     at: datetime,
     options: TickOptions,
+    scheduled: datetime,
 ) -> TickLine:
     line = TickLine("posted", job.ref, job.team_id, job.channel_id, job.local_date)
     try:
@@ -274,9 +318,6 @@ def _publish_one(
     except Exception as error:
         log.exception("posting digest %s failed", job.ref)
         result = PublishResult(False, error=f"{type(error).__name__}: {error}"[:200])
-    with session_scope(session_factory) as session:
-        run = session.get(DigestRun, job.run_id)
-        scheduled = run.scheduled_at if run else at
     outcome = _record(session_factory, job.run_id, result, at, options, scheduled, job.digest.figures)
     if outcome == "paused":
         with session_scope(session_factory) as session:
