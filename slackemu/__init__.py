@@ -13,7 +13,15 @@ It is the project's one fake Slack. It plays both sides of Slack for an app that
   shortcuts and Events API callbacks sent to ``emu.app_url``; the app's HTTP answers are applied
   the way Slack would (ephemeral command answers, ``response_action`` for modals, ...).
 
-Everything is kept in one lock-guarded store that tests and a sandbox page can read
+* **The Slack client's side**: ``type_into`` (typing in a modal sends nothing), ``suggest`` (an
+  external select asks the app for options: ``block_suggestion``), ``link_names`` (``@bob`` as a
+  mention), ``client_note`` (Slackbot's "not a valid command").
+* **The sandbox page** (``GET /`` on the same port): the workspace as a Slack-like web page, with
+  Block Kit rendered to HTML server-side (:mod:`slackemu.render`, :mod:`slackemu.mrkdwn`) and a
+  small script that sends commands, clicks and submissions (:mod:`slackemu.page`). Extra buttons on
+  it come from ``add_control(key, label, run)``.
+
+Everything is kept in one lock-guarded store that tests and the sandbox page can read
 (``messages()``, ``ephemerals()``, ``open_views()``, ``home()``, ``snapshot()``); ``version``
 increases on every change. Every Web API call is recorded (``calls``), and faults can be scripted
 (``fail_next``, ``rate_limit_next``, ``server_error_next``, ``enforce_channel_rate``).

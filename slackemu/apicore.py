@@ -130,6 +130,7 @@ def user_obj(store: Store, user: User) -> JSON:
         "display_name": user.display_name,
         "display_name_normalized": user.display_name,
         "team": user.team_id or store.team_id,
+        "title": user.title,
     }
     if user.email:
         profile["email"] = user.email

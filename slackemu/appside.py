@@ -26,6 +26,7 @@ class AppSide:
     app_url: str | None
     ack_timeout: float | None
     http_timeout: float
+    events: set[str] | None
 
     # --- raw ------------------------------------------------------------------------------------
     def sign(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
@@ -228,7 +229,8 @@ class AppSide:
         thread_ts: str | None = None,
         event_type: str = "message",
     ) -> Delivery:
-        """A user writes in a channel: the message is stored and a message / app_mention event sent."""
+        """A user writes in a channel: the message is stored and a message / app_mention event sent
+        (unless ``events`` is set and does not name the event type: Slack sends subscribed events only)."""
         s = self._store
         with s.lock:
             channel = s.channels.get(channel_id)
@@ -242,6 +244,10 @@ class AppSide:
             event["channel_type"] = "im" if channel.is_im else "group" if channel.is_private else "channel"
             if thread_ts:
                 event["thread_ts"] = thread_ts
+        if self.events is not None and event_type not in self.events:
+            return Delivery(
+                "event_callback", 0, {}, "", 0.0, None, outcome="not sent: the app is not subscribed"
+            )
         return self.send_event(event)
 
     # --- shortcuts ------------------------------------------------------------------------------

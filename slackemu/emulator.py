@@ -9,8 +9,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from .client_side import ClientSide
 from .faults import Fault
-from .interactions import Interactions
+from .page import Control, Page
 from .server import EmulatorApp, ServerThread
 from .state import JSON, Call, Channel, Ephemeral, Message, ResponsePost, Store, User, View
 from .webapi import HANDLERS
@@ -30,7 +31,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class SlackEmulator(Interactions):
+class SlackEmulator(ClientSide):
     """A local fake Slack: Web API server, response URLs, and the Slack side toward the app."""
 
     def __init__(
@@ -59,6 +60,9 @@ class SlackEmulator(Interactions):
         self.app_url = app_url
         self.ack_timeout: float | None = 3.0  # Slack's deadline for the app's HTTP answer
         self.http_timeout = 10.0
+        self.commands: tuple[str, ...] = ()  # the app's slash commands; () accepts any on the page
+        self.events: set[str] | None = None  # event types the app subscribes to; None: all
+        self.controls: dict[str, Control] = {}  # extra buttons on the page (e.g. "Run digests now")
         self._server: ServerThread | None = None
 
     # --- identity -------------------------------------------------------------------------------
@@ -79,6 +83,10 @@ class SlackEmulator(Interactions):
         return self._store.team_id
 
     @property
+    def team_name(self) -> str:
+        return self._store.team_name
+
+    @property
     def team_domain(self) -> str:
         return self._store.team_domain
 
@@ -88,10 +96,15 @@ class SlackEmulator(Interactions):
 
     # --- life cycle -----------------------------------------------------------------------------
     def start(self, port: int = 0, host: str = "127.0.0.1", threads: int = 16) -> str:
-        """Serve on ``host:port`` (0 = any free port) in a daemon thread; return the base URL."""
+        """Serve on ``host:port`` (0 = any free port) in a daemon thread; return the base URL.
+
+        The base URL also serves the sandbox page (``GET /``): the workspace as a Slack-like page.
+        """
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
-        server = ServerThread(EmulatorApp(self._store, self.snapshot), host=host, port=port, threads=threads)
+        self._store.closing = False
+        app = EmulatorApp(self._store, self.snapshot, page=Page(self))
+        server = ServerThread(app, host=host, port=port, threads=threads)
         with self._store.lock:
             self._store.base_url = server.base_url
         server.start()
@@ -99,6 +112,9 @@ class SlackEmulator(Interactions):
         return server.base_url
 
     def stop(self) -> None:
+        with self._store.changed:
+            self._store.closing = True
+            self._store.changed.notify_all()
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -142,6 +158,18 @@ class SlackEmulator(Interactions):
                     raise AttributeError(f"Channel has no field {key!r}")
                 setattr(channel, key, value)
             self._store.bump()
+
+    def users(self) -> list[User]:
+        with self._store.lock:
+            return copy.deepcopy(list(self._store.users.values()))
+
+    def channels(self) -> list[Channel]:
+        with self._store.lock:
+            return copy.deepcopy(list(self._store.channels.values()))
+
+    def add_control(self, key: str, label: str, run: Callable[[], list[str]]) -> None:
+        """A button on the page (``label``) that runs ``run()`` and shows the lines it returns."""
+        self.controls[key] = Control(label, run)
 
     def user(self, user_id: str) -> User | None:
         with self._store.lock:
@@ -286,7 +314,8 @@ class SlackEmulator(Interactions):
     def wait_for_change(self, since: int, timeout: float = 30.0) -> int:
         """Block until ``version`` exceeds ``since`` (or the timeout); return the current version."""
         with self._store.changed:
-            self._store.changed.wait_for(lambda: self._store.version > since, timeout=timeout)
+            s = self._store
+            s.changed.wait_for(lambda: s.version > since or s.closing, timeout=timeout)
             return self._store.version
 
     def wait_for(self, predicate: Callable[[], T | None], timeout: float = 5.0, message: str = "") -> T:

@@ -1,7 +1,8 @@
 """WSGI routing and the waitress server thread.
 
-Routes: ``/api/<method>`` (Web API), ``/response/<token>`` (response URLs) and
-``GET /_emu/snapshot`` (the whole state as JSON, for a page or for debugging).
+Routes: ``/api/<method>`` (Web API), ``/response/<token>`` (response URLs),
+``GET /_emu/snapshot`` (the whole state as JSON, for debugging) and, when given, the sandbox page
+(``/``, ``/static/…``, ``/_emu/…``; see :mod:`slackemu.page`).
 """
 
 from __future__ import annotations
@@ -50,9 +51,12 @@ def parse_body(content_type: str, raw: bytes) -> JSON:
 class EmulatorApp:
     """The WSGI application; all work is delegated to the handlers that lock the store."""
 
-    def __init__(self, store: Store, snapshot: Callable[[], JSON]) -> None:
+    def __init__(
+        self, store: Store, snapshot: Callable[[], JSON], page: Callable[..., Iterable[bytes]] | None = None
+    ) -> None:
         self.store = store
         self.snapshot = snapshot
+        self.page = page
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
@@ -70,6 +74,9 @@ class EmulatorApp:
             return self._json(start_response, status, body)
         if path == "/_emu/snapshot":
             return self._json(start_response, 200, self.snapshot())
+        if self.page is not None:
+            environ["slackemu.body"] = raw
+            return self.page(environ, start_response)
         return self._json(start_response, 404, {"ok": False, "error": "not_found"})
 
     @staticmethod

@@ -41,6 +41,7 @@ class User:
     deleted: bool = False
     display_name: str = ""
     team_id: str | None = None  # None: the emulator's own team
+    title: str = ""  # profile title, e.g. "Key Account Manager"
 
     def tz_offset(self) -> int:
         try:
@@ -180,6 +181,7 @@ class Store:
         self.app_id = "A0KAMBOT"
         self.base_url = ""
         self.version = 0
+        self.closing = False  # set by stop(): long polls (wait_for_change) return at once
         self.clock_offset = 0.0
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}

@@ -99,18 +99,20 @@ PROVIDERS = {
 }
 
 
+def _handler(deps: Deps, provider: Any) -> Any:
+    # a closure, not a default argument: Bolt passes None for any parameter name it does not know
+    def handler(ack: Any, body: dict[str, Any], context: Any, client: Any) -> None:
+        with session_scope(deps.session_factory) as session:
+            member = session.get(Member, context["kam_member_id"])
+            if member is None:
+                ack(options=[])
+                return
+            req = KamRequest(session, Actor(member), body, client, context, deps)
+            ack(options=provider(req, (body.get("value") or "").strip()[:100]))
+
+    return handler
+
+
 def register(app: App, deps: Deps) -> None:
     for action_id, provider in PROVIDERS.items():
-
-        def handler(
-            ack: Any, body: dict[str, Any], context: Any, client: Any, provider: Any = provider
-        ) -> None:
-            with session_scope(deps.session_factory) as session:
-                member = session.get(Member, context["kam_member_id"])
-                if member is None:
-                    ack(options=[])
-                    return
-                req = KamRequest(session, Actor(member), body, client, context, deps)
-                ack(options=provider(req, (body.get("value") or "").strip()[:100]))
-
-        app.options(action_id)(handler)
+        app.options(action_id)(_handler(deps, provider))

@@ -142,11 +142,9 @@ def run_tick(
         sub = subs[occ.subscription_id]
         line = TickLine("skipped", sub.ref, teams.get(sub.workspace_id, "?"), sub.channel_id, occ.local_date)
         if occ.timing is Timing.MISSED:
-            if _missed(session_factory, sub, occ, at, options):
-                line.outcome, line.reason = (
-                    "missed",
-                    f"due {occ.scheduled_at:%H:%M}Z, past the catch-up window",
-                )
+            reason = _missed(session_factory, sub, occ, at, options)
+            if reason:
+                line.outcome, line.reason = "missed", reason
                 report.lines.append(line)
             continue
         run_id = _claim(session_factory, sub, occ, at, options, line)
@@ -164,7 +162,14 @@ def _missed(
     occ: Occurrence,
     at: datetime,
     options: TickOptions,
-) -> bool:
+) -> str | None:
+    """Record an occurrence that fell out of the catch-up window, once; the reason when recorded now."""
+    late = sub.created_at > occ.scheduled_at
+    reason = (
+        "subscribed after its time that day"
+        if late
+        else f"due {occ.scheduled_at:%H:%M}Z, past the catch-up window"
+    )
     with session_scope(session_factory) as session:
         recorded = record_missed(
             session,
@@ -174,17 +179,12 @@ def _missed(
             scheduled_at=occ.scheduled_at,
             at=at,
             worker=options.worker,
-            reason="past the catch-up window",
+            reason=reason,
         )
-    if recorded:
-        log.warning(
-            "digest %s for %s missed: due %s, past the %s catch-up window",
-            sub.ref,
-            occ.local_date,
-            occ.scheduled_at,
-            options.window,
-        )
-    return recorded
+    if not recorded:
+        return None
+    (log.info if late else log.warning)("digest %s for %s not posted: %s", sub.ref, occ.local_date, reason)
+    return reason
 
 
 @dataclass
