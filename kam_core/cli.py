@@ -5,6 +5,7 @@
     kam members grant SLACK_USER_ID ROLE
     kam demo seed
     kam show REF / kam why REF
+    kam export REF [-o FILE]
     kam digest tick [--at 2026-03-29T07:00:00Z]
     kam scheduler
 
@@ -41,7 +42,9 @@ def _engine(settings: Settings) -> Engine:
     except Exception as error:
         raise KamError(f"cannot open the database {engine.url.render_as_string()}: {error}") from None
     if revision is None:
-        raise KamError(f"the database {engine.url.render_as_string()} has no KAM schema yet: run `kam db upgrade`")
+        raise KamError(
+            f"the database {engine.url.render_as_string()} has no KAM schema yet: run `kam db upgrade`"
+        )
     return engine
 
 
@@ -101,6 +104,25 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
     def work(session: Session, actor: Actor) -> int:
         print(render(session, actor, args.ref, args.today))
+        return 0
+
+    return _with_actor(args, settings, work)
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from kam_core.exports import build_export
+
+    def work(session: Session, actor: Actor) -> int:
+        table = build_export(session, actor, args.ref, args.today)
+        data = table.csv_text().encode("utf-8")
+        if args.output == "-":
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            with open(args.output, "wb") as out:
+                out.write(data)
+            print(f"{table.ref}: {len(table.rows)} rows written to {args.output}")
         return 0
 
     return _with_actor(args, settings, work)
@@ -192,6 +214,15 @@ def build_parser() -> argparse.ArgumentParser:
         today_arg(p)
         p.set_defaults(handler=cmd_show)
 
+    export = sub.add_parser("export", help="a CSV of a plan, sprint or business objective")
+    export.add_argument("ref")
+    export.add_argument(
+        "-o", "--output", default="-", metavar="FILE", help="write to FILE (default: standard output)"
+    )
+    workspace_arg(export)
+    today_arg(export)
+    export.set_defaults(handler=cmd_export)
+
     digest = sub.add_parser("digest", help="digests")
     digest_sub = digest.add_subparsers(dest="digest_command", required=True)
     tick = digest_sub.add_parser("tick", help="run one scheduler tick now, or as of --at")
@@ -202,8 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="2026-03-29T07:00:00Z",
         help="run the tick as of this instant (default: now)",
     )
-    tick.add_argument("--workspace", default="", metavar="SLACK_TEAM_ID",
-                      help="only this workspace's digests (default: every workspace)")
+    tick.add_argument(
+        "--workspace",
+        default="",
+        metavar="SLACK_TEAM_ID",
+        help="only this workspace's digests (default: every workspace)",
+    )
     tick.set_defaults(handler=cmd_digest_tick)
     sub.add_parser("scheduler", help="run the digest scheduler alone").set_defaults(handler=cmd_scheduler)
     return parser

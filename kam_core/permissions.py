@@ -93,10 +93,10 @@ def edit_refusal(session: Session, member: Member, plan: Plan) -> str | None:
     """None when the member may change the plan and everything in it; otherwise why not."""
     if member.role is Role.ADMIN:
         return None
+    if not can_view_plan(session, member, plan):  # before the role: nothing about it is told
+        return f"{plan.ref} is a private plan: only its owner, its participants and admins can see it."
     if member.role is Role.VIEWER:
         return f"You cannot change {plan.ref}: {VIEWER_REFUSAL}."
-    if not can_view_plan(session, member, plan):
-        return f"{plan.ref} is a private plan: only its owner, its participants and admins can see it."
     if is_participant(session, member, plan):
         return None
     if manages_territory(session, member, plan_territory_id(session, plan)):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kam_core.models import Snapshot, utcnow
@@ -44,8 +45,13 @@ def take_snapshots(session: Session, workspace_id: int, day: date, rollup: Rollu
         for node in rollup.nodes.values()
         if node.kind in KINDS
     ]
-    if rows:
-        session.execute(insert(Snapshot), rows)
+    if not rows:
+        return 0
+    try:
+        with session.begin_nested():
+            session.execute(insert(Snapshot), rows)
+    except IntegrityError:  # another replica took today's snapshot at the same moment
+        return 0
     return len(rows)
 
 

@@ -2,7 +2,8 @@
 
 A rollup loads a fixed number of queries whatever the size of the workspace: the plans in scope, their
 objectives, their tactics, one GROUP BY over their tasks, the sprints and the business objectives. The
-arithmetic then runs in Python over tactics and objectives (never over single tasks).
+arithmetic then runs in Python over tactics and objectives (never over single tasks). Records come in
+reference order, so children (and the trees built from them) keep a stable order on every database.
 
 Rules:
 - task: completed counts 1, skipped is left out, every other status counts 0;
@@ -20,13 +21,15 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from kam_core.enums import MeasureUnit, TacticStatus, TaskStatus, WorkStatus
@@ -37,7 +40,7 @@ OPEN_TASK = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
 PLAN_PREFIX = {"account": "AP", "territory": "TP"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Counts:
     """Task counts below a node. `counted` excludes skipped tasks."""
 
@@ -73,7 +76,7 @@ class Measure:
         return float(self.current) * 100.0 / float(self.target)
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     kind: str  # tactic | objective | plan | sprint | goal
     id: int
@@ -89,10 +92,19 @@ class Node:
     counts: Counts = field(default_factory=Counts)
     start: date | None = None
     end: date | None = None
-    schedule: Schedule | None = None
     measure: Measure | None = None
     owner_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    today: date | None = None  # the rollup's day, for the schedule
+    _schedule: Schedule | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """Schedule risk, worked out on first use: a rollup has thousands of nodes, a card shows a few."""
+        if self._schedule is None and self.today is not None:
+            done = self.status == ("closed" if self.kind == "sprint" else "completed")
+            self._schedule = schedule(self.percent, self.start, self.end, self.today, done=done)
+        return self._schedule
 
 
 @dataclass
@@ -116,11 +128,6 @@ class Rollup:
         return {r: self.nodes[r].percent for r in refs if r in self.nodes}
 
 
-def weighted_mean(values: list[tuple[float, float]]) -> float:
-    total = sum(w for _, w in values)
-    return sum(v * w for v, w in values) / total if total > 0 else 0.0
-
-
 # ---------------------------------------------------------------- loading
 
 
@@ -129,125 +136,191 @@ def _plans_in_scope(workspace_id: int, plan_clause: ColumnElement[bool] | None) 
     return stmt.where(plan_clause) if plan_clause is not None else stmt
 
 
+def _in_scope(plan_clause: ColumnElement[bool] | None, condition: ColumnElement[bool]) -> tuple[Any, ...]:
+    """The plan-scope condition, or none for a whole-workspace rollup (the workspace filter suffices)."""
+    return () if plan_clause is None else (condition,)
+
+
+def _code(column: Any) -> Any:
+    """A status/kind column as its stored string code (no enum conversion per row: nodes keep codes)."""
+    return type_coerce(column, String())
+
+
+def _rows(session: Session, stmt: Any) -> list[Any]:
+    """Plain Core rows, without the ORM's loading layer (a rollup reads columns, never entities).
+    Pending changes are flushed first, as an ORM query would."""
+    if session.autoflush:
+        session.flush()
+    return list(session.connection().execute(stmt).all())
+
+
+UNITS = {unit.value: unit for unit in MeasureUnit}
+
+
+def _measure(
+    unit: str | None, target: Any, current: Any, label: str | None, currency: str | None
+) -> Measure | None:
+    return None if unit is None else Measure(UNITS[unit], target, current, label, currency)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a rollup builds its nodes. A big rollup allocates tens of
+    thousands of objects at once, which sets off full collections of the whole heap (about half the time
+    at 100k tasks); none of these objects form reference cycles, so reference counting frees them all
+    the same. Only what this call disabled is enabled again (nested or concurrent rollups are fine)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _load(
+    session: Session, workspace_id: int, plan_clause: ColumnElement[bool] | None, today: date
+) -> Rollup:
+    with gc_paused():
+        return _build(session, workspace_id, plan_clause, today)
+
+
+def _build(
     session: Session, workspace_id: int, plan_clause: ColumnElement[bool] | None, today: date
 ) -> Rollup:
     plan_ids = _plans_in_scope(workspace_id, plan_clause)
     rollup = Rollup(today=today)
-    plans = session.execute(
+    plans = _rows(
+        session,
         select(
             Plan.id,
-            Plan.kind,
+            _code(Plan.kind),
             Plan.number,
             Plan.name,
-            Plan.status,
+            _code(Plan.status),
             Plan.period_start,
             Plan.period_end,
             Plan.owner_id,
-            Plan.visibility,
-        ).where(Plan.workspace_id == workspace_id, Plan.id.in_(plan_ids))
-    ).all()
-    objectives = session.execute(
+            _code(Plan.visibility),
+        )
+        .where(Plan.workspace_id == workspace_id, *_in_scope(plan_clause, Plan.id.in_(plan_ids)))
+        .order_by(Plan.kind, Plan.number),
+    )
+    objectives = _rows(
+        session,
         select(
             Objective.id,
             Objective.number,
             Objective.plan_id,
             Objective.name,
-            Objective.status,
+            _code(Objective.status),
             Objective.weight,
             Objective.start_date,
             Objective.due_date,
             Objective.contributes_to_id,
             Objective.owner_id,
-            Objective.measure_unit,
+            _code(Objective.measure_unit),
             Objective.measure_target,
             Objective.measure_current,
             Objective.measure_label,
             Objective.measure_currency,
-        ).where(Objective.workspace_id == workspace_id, Objective.plan_id.in_(plan_ids))
-    ).all()
-    tactic_scope = and_(Tactic.workspace_id == workspace_id, Objective.plan_id.in_(plan_ids))
-    tactics = session.execute(
+        )
+        .where(
+            Objective.workspace_id == workspace_id, *_in_scope(plan_clause, Objective.plan_id.in_(plan_ids))
+        )
+        .order_by(Objective.number),
+    )
+    in_plans = select(Objective.id).where(
+        Objective.workspace_id == workspace_id, Objective.plan_id.in_(plan_ids)
+    )
+    tactics = _rows(
+        session,
         select(
             Tactic.id,
             Tactic.number,
             Tactic.objective_id,
             Tactic.name,
-            Tactic.status,
+            _code(Tactic.status),
             Tactic.weight,
             Tactic.start_date,
             Tactic.due_date,
             Tactic.sprint_id,
             Tactic.owner_id,
         )
-        .join(Objective, Objective.id == Tactic.objective_id)
-        .where(tactic_scope)
-    ).all()
+        .where(
+            Tactic.workspace_id == workspace_id, *_in_scope(plan_clause, Tactic.objective_id.in_(in_plans))
+        )
+        .order_by(Tactic.number),
+    )
     counts = _task_counts(session, workspace_id, plan_clause, plan_ids, today)
 
+    kids: dict[str, list[Node]] = {}  # parent ref -> child nodes, for the arithmetic below
     plan_nodes: dict[int, Node] = {}
-    for p in plans:
+    for pid, kind, number, name, status, start, end, owner_id, visibility in plans:
         node = Node(
             "plan",
-            p.id,
-            f"{PLAN_PREFIX[p.kind.value]}-{p.number}",
-            p.name,
-            p.status.value,
+            pid,
+            f"{PLAN_PREFIX[kind]}-{number}",
+            name,
+            status,
             1.0,
-            start=p.period_start,
-            end=p.period_end,
-            owner_id=p.owner_id,
+            start=start,
+            end=end,
+            owner_id=owner_id,
+            extra={"private": visibility == "private"},
+            today=today,
         )
-        node.extra["private"] = p.visibility.value == "private"
-        plan_nodes[p.id] = node
+        plan_nodes[pid] = node
+        kids[node.ref] = []
     objective_nodes: dict[int, Node] = {}
-    for o in objectives:
-        plan = plan_nodes[o.plan_id]
+    for oid, number, plan_id, name, status, weight, start, due, goal_id, owner_id, *measure in objectives:
+        plan = plan_nodes[plan_id]
         node = Node(
             "objective",
-            o.id,
-            f"OBJ-{o.number}",
-            o.name,
-            o.status.value,
-            o.weight or 1.0,
+            oid,
+            f"OBJ-{number}",
+            name,
+            status,
+            weight or 1.0,
             parent_ref=plan.ref,
-            start=o.start_date or plan.start,
-            end=o.due_date or plan.end,
-            owner_id=o.owner_id,
+            start=start or plan.start,
+            end=due or plan.end,
+            owner_id=owner_id,
+            measure=_measure(*measure),
+            extra={"contributes_to_id": goal_id, "plan_private": plan.extra["private"]},
+            today=today,
         )
-        node.extra["contributes_to_id"] = o.contributes_to_id
-        node.extra["plan_private"] = plan.extra["private"]
-        if o.measure_unit is not None:
-            node.measure = Measure(
-                o.measure_unit, o.measure_target, o.measure_current, o.measure_label, o.measure_currency
-            )
-        objective_nodes[o.id] = node
+        objective_nodes[oid] = node
         plan.children.append(node.ref)
+        kids[plan.ref].append(node)
+        kids[node.ref] = []
     tactic_nodes: dict[int, Node] = {}
-    for t in tactics:
-        objective = objective_nodes[t.objective_id]
+    for tid, number, objective_id, name, status, weight, start, due, sprint_id, owner_id in tactics:
+        objective = objective_nodes[objective_id]
         node = Node(
             "tactic",
-            t.id,
-            f"TAC-{t.number}",
-            t.name,
-            t.status.value,
-            t.weight or 1.0,
+            tid,
+            f"TAC-{number}",
+            name,
+            status,
+            weight or 1.0,
             parent_ref=objective.ref,
-            start=t.start_date or objective.start,
-            end=t.due_date or objective.end,
-            owner_id=t.owner_id,
-            counts=counts.get(t.id, Counts()),
+            start=start or objective.start,
+            end=due or objective.end,
+            owner_id=owner_id,
+            counts=counts.get(tid) or Counts(),
+            extra={"sprint_id": sprint_id},
+            today=today,
         )
-        node.extra["sprint_id"] = t.sprint_id
-        tactic_nodes[t.id] = node
+        tactic_nodes[tid] = node
         objective.children.append(node.ref)
+        kids[objective.ref].append(node)
     for nodes in (plan_nodes, objective_nodes, tactic_nodes):
         for node in nodes.values():
             rollup.nodes[node.ref] = node
-    _compute_tactics(rollup, tactic_nodes.values())
-    _compute_parents(rollup, objective_nodes.values(), excluded={WorkStatus.CANCELLED, WorkStatus.DEFERRED})
-    _compute_parents(rollup, plan_nodes.values(), excluded=set())
+    _compute_tactics(tactic_nodes.values())
+    _compute_parents(objective_nodes.values(), kids, excluded={"cancelled", "deferred"})
+    _compute_parents(plan_nodes.values(), kids, excluded=set())
     return rollup
 
 
@@ -255,15 +328,13 @@ def _task_counts(
     session: Session, workspace_id: int, plan_clause: ColumnElement[bool] | None, plan_ids: Any, today: date
 ) -> dict[int, Counts]:
     status = Task.status
-    is_open = status.in_(OPEN_TASK)
     stmt = select(
         Task.tactic_id,
-        func.sum(case((status != TaskStatus.SKIPPED, 1), else_=0)),
-        func.sum(case((status == TaskStatus.COMPLETED, 1), else_=0)),
-        func.sum(case((is_open, 1), else_=0)),
-        func.sum(case((status == TaskStatus.BLOCKED, 1), else_=0)),
-        func.sum(case((and_(is_open, Task.due_date < today), 1), else_=0)),
-        func.sum(case((status == TaskStatus.SKIPPED, 1), else_=0)),
+        func.count(),  # every status but completed and skipped is open
+        func.count().filter(status == TaskStatus.COMPLETED),
+        func.count().filter(status == TaskStatus.SKIPPED),
+        func.count().filter(status == TaskStatus.BLOCKED),
+        func.count().filter(status.in_(OPEN_TASK), Task.due_date < today),
     ).where(Task.workspace_id == workspace_id)
     if plan_clause is not None:
         in_scope = (
@@ -273,43 +344,43 @@ def _task_counts(
         )
         stmt = stmt.where(Task.tactic_id.in_(in_scope))
     stmt = stmt.group_by(Task.tactic_id)
-    return {row[0]: Counts(*(int(v or 0) for v in row[1:])) for row in session.execute(stmt)}
+    return {
+        tactic_id: Counts(total - skipped, done, total - done - skipped, blocked, overdue, skipped)
+        for tactic_id, total, done, skipped, blocked, overdue in _rows(session, stmt)
+    }
 
 
 # ---------------------------------------------------------------- computing
 
 
-def _compute_tactics(rollup: Rollup, tactics: Iterable[Node]) -> None:
+def _compute_tactics(tactics: Iterable[Node]) -> None:
     for node in tactics:
         c = node.counts
+        if node.status == TacticStatus.CANCELLED:
+            node.included, node.excluded_reason = False, "cancelled"
         if node.status == TacticStatus.COMPLETED:
             node.percent = 100.0
-        elif node.status == TacticStatus.CANCELLED:
-            node.included, node.excluded_reason = False, "cancelled"
-            node.percent = 100.0 * c.done / c.counted if c.counted else 0.0
         else:
             node.percent = 100.0 * c.done / c.counted if c.counted else 0.0
-        _schedule(rollup, node)
 
 
-def _compute_parents(rollup: Rollup, parents: Iterable[Node], excluded: set[WorkStatus]) -> None:
+def _compute_parents(parents: Iterable[Node], kids: dict[str, list[Node]], excluded: set[str]) -> None:
+    """Objectives (or plans): the weighted mean of the children counted in them, whose task counts
+    they add up (a left-out child's tasks are left out of the counts too)."""
     for node in parents:
-        kids = rollup.children(node)
-        for kid in kids:
-            if kid.included:  # a left-out child's tasks are left out of the counts too
-                node.counts.add(kid.counts)
+        total = weights = 0.0
+        counts = node.counts
+        for kid in kids[node.ref]:
+            if kid.included:
+                total += kid.percent * kid.weight
+                weights += kid.weight
+                counts.add(kid.counts)
         if node.status in excluded:
             node.included, node.excluded_reason = False, node.status.replace("_", " ")
         if node.status == WorkStatus.COMPLETED:
             node.percent = 100.0
         else:
-            node.percent = weighted_mean([(k.percent, k.weight) for k in kids if k.included])
-        _schedule(rollup, node)
-
-
-def _schedule(rollup: Rollup, node: Node) -> None:
-    done = node.status in ("completed",)
-    node.schedule = schedule(node.percent, node.start, node.end, rollup.today, done=done)
+            node.percent = total / weights if weights > 0 else 0.0
 
 
 # ---------------------------------------------------------------- sprints and business objectives
@@ -320,25 +391,27 @@ def add_sprints(session: Session, workspace_id: int, rollup: Rollup, sprint_ids:
         Sprint.id,
         Sprint.number,
         Sprint.name,
-        Sprint.status,
+        _code(Sprint.status),
         Sprint.start_date,
         Sprint.end_date,
         Sprint.owner_id,
     ).where(Sprint.workspace_id == workspace_id)
+    stmt = stmt.order_by(Sprint.number)
     if sprint_ids is not None:
         stmt = stmt.where(Sprint.id.in_(sprint_ids))
     by_id: dict[int, Node] = {}
-    for s in session.execute(stmt):
+    for s in _rows(session, stmt):
         node = Node(
             "sprint",
             s.id,
             f"SPR-{s.number}",
             s.name,
-            s.status.value,
+            s.status,
             1.0,
             start=s.start_date,
             end=s.end_date,
             owner_id=s.owner_id,
+            today=rollup.today,
         )
         by_id[s.id] = node
         rollup.nodes[node.ref] = node
@@ -353,9 +426,6 @@ def add_sprints(session: Session, workspace_id: int, rollup: Rollup, sprint_ids:
                 sprint.counts.add(kid.counts)
         counted = [k.percent for k in kids if k.included]
         sprint.percent = sum(counted) / len(counted) if counted else 0.0
-        sprint.schedule = schedule(
-            sprint.percent, sprint.start, sprint.end, rollup.today, done=sprint.status == "closed"
-        )
 
 
 def add_goals(session: Session, workspace_id: int, rollup: Rollup, goal_rows: list[Any]) -> None:
@@ -368,17 +438,17 @@ def add_goals(session: Session, workspace_id: int, rollup: Rollup, goal_rows: li
             g.id,
             f"BO-{g.number}",
             g.name,
-            g.status.value,
+            g.status,
             1.0,
             start=g.period_start,
             end=g.period_end,
             owner_id=g.owner_id,
-        )
-        node.extra.update(level=g.level.value, parent_id=g.parent_id, territory_id=g.territory_id)
-        if g.measure_unit is not None:
-            node.measure = Measure(
+            measure=_measure(
                 g.measure_unit, g.measure_target, g.measure_current, g.measure_label, g.measure_currency
-            )
+            ),
+            extra={"level": g.level, "parent_id": g.parent_id, "territory_id": g.territory_id},
+            today=rollup.today,
+        )
         nodes[g.id] = node
         rollup.nodes[node.ref] = node
     for node in nodes.values():
@@ -414,9 +484,6 @@ def _compute_goal(rollup: Rollup, nodes: dict[int, Node], node: Node, done: set[
         counted = [k.percent for k in kids if k.included]
         node.percent = sum(counted) / len(counted) if counted else 0.0
     _roll_measure(node, kids)
-    node.schedule = schedule(
-        node.percent, node.start, node.end, rollup.today, done=node.status == "completed"
-    )
     done.add(node.id)
 
 
@@ -439,23 +506,26 @@ def _roll_measure(node: Node, kids: list[Node]) -> None:
 
 def goal_rows(session: Session, workspace_id: int) -> list[Any]:
     return list(
-        session.execute(
+        _rows(
+            session,
             select(
                 BusinessObjective.id,
                 BusinessObjective.number,
                 BusinessObjective.name,
-                BusinessObjective.status,
-                BusinessObjective.level,
+                _code(BusinessObjective.status),
+                _code(BusinessObjective.level),
                 BusinessObjective.parent_id,
                 BusinessObjective.territory_id,
                 BusinessObjective.period_start,
                 BusinessObjective.period_end,
                 BusinessObjective.owner_id,
-                BusinessObjective.measure_unit,
+                _code(BusinessObjective.measure_unit),
                 BusinessObjective.measure_target,
                 BusinessObjective.measure_current,
                 BusinessObjective.measure_label,
                 BusinessObjective.measure_currency,
-            ).where(BusinessObjective.workspace_id == workspace_id)
+            )
+            .where(BusinessObjective.workspace_id == workspace_id)
+            .order_by(BusinessObjective.number),
         )
     )

@@ -134,8 +134,8 @@ def _set_status(
     refs, plan = _path(task)
     require_task_update(session, actor, task, plan)
     check_version(task, expected_version)
-    if task.status is status and status in (TaskStatus.COMPLETED, TaskStatus.SKIPPED):
-        # a repeated click: nothing to do, report the figures as they stand
+    if task.status is status and (status is not TaskStatus.BLOCKED or reason == task.blocked_reason):
+        # a repeated click (Start twice, Done twice): nothing to do, report the figures as they stand
         now = _measure(session, actor, plan, refs)
         return TaskChange(task, refs, now, now, changed=False)
     if task.status not in TRANSITIONS[status]:
