@@ -11,6 +11,7 @@ workspace (they must not grow with the workspace).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
 import sys
@@ -80,6 +81,25 @@ def workspace(factory: object, extra_plans: int, subscriptions: int, channels: l
         alice = session.scalars(
             select(Member.id).where(Member.workspace_id == ws, Member.slack_user_id == "U0ALICE")
         ).one()
+        if extra_plans:  # one sprint per 4 plans, as a team runs them: each sprint digest covers ~4 plans
+            session.execute(
+                insert(Sprint),
+                [
+                    {
+                        "workspace_id": ws,
+                        "number": 100 + n,
+                        "name": f"Team sprint {n}",
+                        "owner_id": alice,
+                        "start_date": TODAY - timedelta(days=5),
+                        "end_date": TODAY + timedelta(days=8),
+                        "status": "active",
+                        "version": 1,
+                        "created_at": AT,
+                        "updated_at": AT,
+                    }
+                    for n in range(max(1, extra_plans // 4))
+                ],
+            )
         sprints = list(session.scalars(select(Sprint.id).where(Sprint.workspace_id == ws)))
         accounts = list(session.scalars(select(Account.id).where(Account.workspace_id == ws)))
         goals = list(
@@ -115,7 +135,7 @@ def workspace(factory: object, extra_plans: int, subscriptions: int, channels: l
                     "weekdays": 0b1111111,
                     "created_by_id": alice,
                     "active": True,
-                    "created_at": AT - timedelta(days=1),
+                    "created_at": AT - timedelta(hours=1),
                 }
             )
         session.execute(insert(DigestSubscription), rows)
@@ -174,6 +194,7 @@ def run(url: str, extra_plans: int, subscriptions: int, channel_count: int, work
 
 
 def main() -> None:
+    logging.getLogger("kam").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -10,6 +10,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from kam_core import migrate
 from kam_core.config import Settings, load_settings
 from kam_core.db import make_engine, make_session_factory
@@ -19,7 +21,9 @@ log = logging.getLogger("kam.bot")
 
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("slack_bolt").setLevel(max(logging.getLevelName(level), logging.WARNING))
+    quiet = max(logging.getLevelName(level), logging.WARNING)
+    for noisy in ("slack_bolt", "apscheduler"):  # a line per tick or request is noise at INFO
+        logging.getLogger(noisy).setLevel(quiet)
 
 
 def mode_of(settings: Settings) -> str:
@@ -59,7 +63,6 @@ def run_slack(settings: Settings, mode: str) -> int:
     from bot.server import HttpServer, make_wsgi
 
     engine = make_engine(settings.kam_database_url)
-    migrate.upgrade(engine)
     factory = make_session_factory(engine)
     assert settings.slack_bot_token
     bot = build_app(
@@ -68,11 +71,23 @@ def run_slack(settings: Settings, mode: str) -> int:
         api_url=settings.slack_api_url,
         session_factory=factory,
     )
-    bot.outbox.start()
-    scheduler = start_scheduler(settings, factory, bot) if settings.kam_scheduler else None
+    stop = threading.Event()
+    workers: list[Any] = []
+
+    def start_workers() -> None:
+        bot.outbox.start()
+        if settings.kam_scheduler:
+            workers.append(start_scheduler(settings, factory, bot))
+
     http = HttpServer(
         make_wsgi(bot.app if mode == "http" else None, engine), host=settings.kam_host, port=settings.kam_port
     )
+    if try_migrate(engine):
+        start_workers()
+    else:  # serve /healthz (503) meanwhile, and carry on once the database is back
+        threading.Thread(
+            target=migrate_when_reachable, args=(engine, stop, start_workers), name="db-wait", daemon=True
+        ).start()
     http.start()
     url = http.url
     if mode == "socket":
@@ -86,11 +101,33 @@ def run_slack(settings: Settings, mode: str) -> int:
     try:
         wait_for_signal()
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        stop.set()
+        for scheduler in workers:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
         bot.outbox.stop()
         http.stop()
     return 0
+
+
+def try_migrate(engine: Any) -> bool:
+    """Bring the schema up to date; False (logged) when the database cannot be reached."""
+    try:
+        migrate.upgrade(engine)
+    except OperationalError as error:
+        log.error("database unreachable (%s): /healthz answers 503 until it is back", error.orig or error)
+        return False
+    return True
+
+
+def migrate_when_reachable(engine: Any, stop: threading.Event, then: Any, most: float = 30.0) -> None:
+    delay = 1.0
+    while not stop.wait(delay):
+        if try_migrate(engine):
+            log.info("database reachable again: migrated, workers started")
+            then()
+            return
+        delay = min(delay * 2, most)
 
 
 def start_scheduler(settings: Settings, factory: Any, bot: Any) -> Any:

@@ -42,6 +42,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("tactic.add", "/kam tactic add OBJ-34", "add a tactic, ad hoc or from a template", ("OBJ",)),
     Spec("tactic.show", "/kam tactic show TAC-5", "a tactic with its tasks", ("TAC",)),
     Spec("task.add", "/kam task add TAC-5 [title]", "add a task (opens a form)", ("TAC",)),
+    Spec("task.show", "/kam task show TSK-78", "a task with its buttons", ("TSK",)),
     Spec("task.done", "/kam task done TSK-78", "complete a task", ("TSK",)),
     Spec("task.start", "/kam task start TSK-78", "mark a task in progress", ("TSK",)),
     Spec("task.block", "/kam task block TSK-78 [reason]", "mark a task blocked", ("TSK",)),
@@ -103,6 +104,7 @@ ALIASES = {
     "+": "add",
 }
 SHORTCUT_REF_VERBS = {
+    "TSK": "task.show",
     "AP": "plan.show",
     "TP": "tplan.show",
     "BO": "goal.show",
@@ -183,12 +185,14 @@ def _parse(text: str) -> Command | Usage:
     tokens = raw.split()
     if not tokens or tokens[0].lower() in ("help", "?", "-h", "--help"):
         return Command("help")
+    tokens = _join_refs(tokens)
     words = [t.lower() for t in tokens]
-    first_ref = normalize_ref(tokens[0]) if len(tokens) <= 2 else None
-    if first_ref and first_ref.split("-")[0] in SHORTCUT_REF_VERBS:
-        return Command(SHORTCUT_REF_VERBS[first_ref.split("-")[0]], ref=first_ref)
-    if first_ref and first_ref.startswith("TSK"):
-        return Command("task.show", ref=first_ref)
+    first_ref = normalize_ref(tokens[0])
+    if first_ref and first_ref.split("-")[0] in SHORTCUT_REF_VERBS:  # `/kam AP-12` shows it
+        spec = BY_KEY[SHORTCUT_REF_VERBS[first_ref.split("-")[0]]]
+        if len(tokens) > 1:
+            return Usage(f"`/kam {first_ref}` takes nothing after the reference.", [spec])
+        return Command(spec.key, ref=first_ref)
     group = ALIASES.get(words[0], words[0])
     if group in ("my", "find", "why", "export"):
         return _single(group, tokens[1:], raw)
@@ -203,10 +207,23 @@ def _parse(text: str) -> Command | Usage:
     return _arguments(BY_KEY[key], tokens[2:], raw)
 
 
+def _join_refs(tokens: list[str]) -> list[str]:
+    """`AP 12` is `AP-12`: a reference typed with a space (where references go, before any free text)."""
+    out: list[str] = []
+    for token in tokens:
+        if 0 < len(out) <= 4 and token.isdigit() and REF.match(f"{out[-1]}-{token}") and out[-1].isalpha():
+            out[-1] = f"{out[-1]}-{token}"
+        else:
+            out.append(token)
+    return out
+
+
 def _single(group: str, args: list[str], raw: str) -> Command | Usage:
     spec = BY_KEY[group]
     if group == "my":
-        return Command("my", scope=args[0].lower() if args else None)
+        if args:
+            return Usage(f"`/kam my` takes nothing more; I got `{_clip(' '.join(args))}`.", [spec])
+        return Command("my")
     if group == "find":
         query = raw.split(None, 1)[1].strip() if len(raw.split(None, 1)) > 1 else ""
         if len(query) < 2:
@@ -294,6 +311,7 @@ def help_lines() -> list[tuple[str, list[Spec]]]:
                 "plan.list",
                 "plan.show",
                 "tplan.new",
+                "tplan.list",
                 "tplan.show",
                 "stakeholder.add",
                 "stakeholder.list",
@@ -309,6 +327,7 @@ def help_lines() -> list[tuple[str, list[Spec]]]:
                 "tactic.add",
                 "tactic.show",
                 "task.add",
+                "task.show",
                 "task.done",
                 "task.start",
                 "task.block",

@@ -52,6 +52,7 @@ class KamRequest:
     deps: Deps
     respond: Any = None
     after: list[Callable[[], Any]] = field(default_factory=list)
+    committed: bool = False
 
     @property
     def member(self) -> Member:
@@ -89,7 +90,11 @@ class KamRequest:
             raise Duplicate(key) from None
 
     def later(self, work: Callable[[], Any]) -> None:
-        self.after.append(work)
+        """Run `work` once this request's transaction has committed (at once, when it already has)."""
+        if self.committed:
+            work()
+        else:
+            self.after.append(work)
 
     def dm(
         self, user_id: str, text: str, blocks: list[dict[str, Any]], dedupe_key: str | None = None
@@ -127,6 +132,7 @@ def unit_of_work(
         if member_id is None:
             raise RuntimeError("no member resolved for this request")
         after: list[Callable[[], Any]] = []
+        req: KamRequest | None = None
         try:
             with session_scope(deps.session_factory) as session:
                 member = session.get(Member, member_id)
@@ -149,6 +155,8 @@ def unit_of_work(
             # have sent yet, and Slack would see a timeout.) Same handler as @app.error.
             handle_error(error=error, body=body, client=client, respond=respond, response=None)
             return
+        if req is not None:
+            req.committed = True
         if not ack_first:
             ack(**result) if isinstance(result, dict) else ack()
         for work in after:

@@ -21,6 +21,19 @@ from kam_core.errors import InvalidInput, KamError, NotFound
 log = logging.getLogger("kam.bot")
 OUR_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
 FIELD_ALIASES = {"measure": "measure_target", "plan": "name", "objective": "name", "ref": "name"}
+SLACK_TROUBLE = {  # Slack refused a call the user is waiting on: say so plainly
+    "ratelimited": "Slack is busy and asked me to slow down. Please try again in a few seconds.",
+    "expired_trigger_id": "Slack took too long to open the form. Please try again.",
+    "invalid_trigger_id": "Slack could not open the form. Please try again.",
+}
+
+
+def slack_trouble(error: Exception) -> str | None:
+    """A plain message for a Slack API error the user can simply retry, else None."""
+    if not isinstance(error, SlackApiError):
+        return None
+    code = "ratelimited" if error.response.status_code == 429 else error.response.get("error")
+    return SLACK_TROUBLE.get(str(code))
 
 
 def safe_text(message: str) -> str:
@@ -59,9 +72,13 @@ def handle_error(
     error: Exception, body: dict[str, Any], client: WebClient, respond: Any, response: BoltResponse | None
 ) -> BoltResponse | None:
     kind = body.get("type")
+    trouble = slack_trouble(error)
     if isinstance(error, KamError):
         message = error.message
         log.info("refused: %s", message)
+    elif trouble:
+        message = trouble
+        log.warning("Slack refused a call: %s", error)
     else:
         ref = secrets.token_hex(2).upper()
         log.exception(

@@ -53,6 +53,7 @@ class Shortcut(StrEnum):
 
 TASK_BLOCK_PREFIX = "task:"  # block_id of a task row: "task:TSK-12" (+ ":a" for its actions block)
 CARD_PREFIX = "card:"  # block_id of a card's first block: "card:<kind>:<ref>[:<page>]"
+CARD_MARK = "@"  # task rows on a card carry it: "task:TSK-12:a@tactic:TAC-5:1"
 
 
 def action_pattern(action_id: str) -> re.Pattern[str]:

@@ -14,18 +14,19 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy import select
 
 from bot.blocks.cards import task_card, tree_card, why_card
-from bot.blocks.common import Card, find_card
+from bot.blocks.common import Card, card_of_block, find_card
 from bot.blocks.home import home_view
 from bot.blocks.lists import my_card
 from bot.blocks.tasks import replace_task_blocks, task_row
 from bot.context import KamRequest
+from bot.ids import CARD_MARK, TASK_BLOCK_PREFIX
 from kam_core.enums import SprintStatus, WorkStatus
 from kam_core.models import Plan, PlanParticipant, Sprint
 from kam_core.permissions import visible_plans_clause
 from kam_core.rollup import rollup_plans, rollup_sprints
 from kam_core.rollup.explain import explain
 from kam_core.services.tasks import TaskChange
-from kam_core.views import hidden_plan_refs, my_tasks, subtree_view, view_for
+from kam_core.views import TaskRow, hidden_plan_refs, my_tasks, subtree_view, view_for
 
 log = logging.getLogger("kam.bot")
 Flash = dict[str, list[tuple[str, float, float]]]
@@ -35,7 +36,7 @@ def card_for(req: KamRequest, kind: str, ref: str = "", page: int = 1, flash: Fl
     """Render a card again by its marker (kind, ref, page)."""
     today = req.today()
     if kind == "my":
-        return my_card(my_tasks(req.session, req.actor, today), today, page, flash)
+        return my_card(with_flashed(req, my_tasks(req.session, req.actor, today), flash), today, page, flash)
     if kind == "why":
         view = view_for(req.session, req.actor, ref, today)
         return why_card(
@@ -49,17 +50,32 @@ def card_for(req: KamRequest, kind: str, ref: str = "", page: int = 1, flash: Fl
     )
 
 
-def task_card_for(req: KamRequest, ref: str, change: list[tuple[str, float, float]] | None = None) -> Card:
+def task_row_for(req: KamRequest, ref: str) -> TaskRow:
     from kam_core.services.tasks import get_task
 
     task = get_task(session=req.session, actor=req.actor, ref=ref)
     view = subtree_view(req.session, req.actor, task.tactic.ref, req.today())
-    row = next(r for r in view.all_tasks() if r.ref == task.ref)
-    return task_card(row, req.today(), change)
+    return next(r for r in view.all_tasks() if r.ref == task.ref)
+
+
+def with_flashed(req: KamRequest, rows: list[TaskRow], flash: Flash | None) -> list[TaskRow]:
+    """A task just completed or skipped from a list of open tasks stays in view once, first, with its
+    rollup change."""
+    shown = {row.ref for row in rows}
+    return [task_row_for(req, ref) for ref in flash or {} if ref not in shown] + rows
+
+
+def task_card_for(req: KamRequest, ref: str, change: list[tuple[str, float, float]] | None = None) -> Card:
+    return task_card(task_row_for(req, ref), req.today(), change)
 
 
 def reply(req: KamRequest, card: Card, *, replace: bool = False) -> None:
-    """Answer the user ephemerally through the response URL."""
+    """Answer the user ephemerally through the response URL, once the change is committed (a failed
+    commit must not have been announced as done)."""
+    req.later(lambda: _send_reply(req, card, replace))
+
+
+def _send_reply(req: KamRequest, card: Card, replace: bool) -> None:
     if req.respond is None or not req.body.get("response_url"):
         channel = req.channel_id
         if channel:
@@ -67,12 +83,17 @@ def reply(req: KamRequest, card: Card, *, replace: bool = False) -> None:
                 channel=channel, user=req.user_id, text=card.text, blocks=card.blocks
             )
         return
-    req.respond(text=card.text, blocks=card.blocks, response_type="ephemeral", replace_original=replace)
+    sent = req.respond(
+        text=card.text, blocks=card.blocks, response_type="ephemeral", replace_original=replace
+    )
+    if getattr(sent, "status_code", 200) != 200:  # Slack refused the answer: never fail silently
+        log.warning("response_url refused the answer (%s): %s", sent.status_code, sent.body)
 
 
 def home(req: KamRequest, flash: Flash | None = None) -> dict[str, Any]:
     today = req.today()
     tasks = my_tasks(req.session, req.actor, today)
+    tasks = with_flashed(req, tasks, flash)
     ws = req.actor.workspace_id
     participant = select(PlanParticipant.plan_id).where(PlanParticipant.member_id == req.actor.id)
     plans = list(
@@ -131,7 +152,10 @@ class Surface:
         container = body.get("container") or {}
         view = body.get("view") or {}
         blocks = (body.get("message") or {}).get("blocks") or []
-        marker = find_card(blocks)
+        # with the message at hand its rows are replaced in place; an ephemeral card comes without its
+        # message, and the clicked row's stamped block_id names the card to render again
+        clicked = str((body.get("actions") or [{}])[0].get("block_id") or "")
+        marker = find_card(blocks) if blocks else card_of_block(clicked)
         return cls(
             home=view.get("type") == "home",
             response_url=body.get("response_url"),
@@ -176,12 +200,13 @@ def after_task_change(req: KamRequest, change: TaskChange, surface: Surface | No
         today = req.today()
         view = subtree_view(req.session, req.actor, change.task.tactic.ref, today)
         row = next(r for r in view.all_tasks() if r.ref == change.task.ref)
-        compact = not any(b.get("block_id") == f"task:{row.ref}:a" for b in surface.blocks)
+        actions_id = f"{TASK_BLOCK_PREFIX}{row.ref}:a"
+        compact = not any(str(b.get("block_id")).split(CARD_MARK)[0] == actions_id for b in surface.blocks)
         new_rows = task_row(row, today, compact=compact, change=change.moves())
         card = Card(f"{row.ref} updated", replace_task_blocks(surface.blocks, row.ref, new_rows))
-    else:
+    else:  # the message is unknown (a form opened from it): show the task's card next to it
         card = task_card_for(req, change.task.ref, change.moves())
-        req.later(lambda: reply(req, card))
+        req.later(lambda: _tell(req, surface, card))
         return
     req.later(lambda: _replace_message(req, surface, card))
 
@@ -189,10 +214,32 @@ def after_task_change(req: KamRequest, change: TaskChange, surface: Surface | No
 def _replace_message(req: KamRequest, surface: Surface, card: Card) -> None:
     try:
         if surface.response_url:
-            WebhookClient(surface.response_url).send(
+            sent = WebhookClient(surface.response_url).send(
                 text=card.text, blocks=card.blocks, replace_original=True
             )
+            if sent.status_code != 200:
+                log.warning("could not update the message (%s): %s", sent.status_code, sent.body)
         elif surface.channel and surface.ts:
             req.client.chat_update(channel=surface.channel, ts=surface.ts, text=card.text, blocks=card.blocks)
     except SlackApiError as error:
         log.warning("could not update the message: %s", error.response.get("error"))
+
+
+def _tell(req: KamRequest, surface: Surface, card: Card) -> None:
+    """A new ephemeral card where the user was: through the surface's response URL or the channel."""
+    if req.body.get("response_url"):
+        reply(req, card)
+        return
+    try:
+        if surface.response_url:
+            sent = WebhookClient(surface.response_url).send(
+                text=card.text, blocks=card.blocks, response_type="ephemeral", replace_original=False
+            )
+            if sent.status_code == 200:
+                return
+        if surface.channel:
+            req.client.chat_postEphemeral(
+                channel=surface.channel, user=req.user_id, text=card.text, blocks=card.blocks
+            )
+    except SlackApiError as error:
+        log.warning("could not show the task: %s", error.response.get("error"))

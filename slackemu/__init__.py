@@ -3,7 +3,9 @@
 It is the project's one fake Slack. It plays both sides of Slack for an app that runs over HTTP:
 
 * **The Web API** (``/api/<method>``), served by waitress on 127.0.0.1 and answered like Slack:
-  ``auth.test``, ``team.info``, ``users.*``, ``conversations.*``, ``chat.*`` and ``views.*``, with
+  ``auth.test``, ``team.info``, ``users.*``, ``conversations.*``, ``chat.*``, ``views.*`` and the
+  external file upload (``files.getUploadURLExternal``, the upload URL, ``files.completeUploadExternal``:
+  what ``WebClient.files_upload_v2`` uses; the bytes stay readable with ``emu.file(file_id)``), with
   Slack's errors (``channel_not_found``, ``not_in_channel``, ``invalid_blocks``,
   ``expired_trigger_id``, ``hash_conflict``, ...) and the Block Kit limits Slack validates.
   Point ``slack_sdk.WebClient(base_url=emu.api_url, token=emu.bot_token)`` at it.
@@ -49,13 +51,14 @@ The package depends on nothing from the rest of the project; only on waitress::
 from .client import Delivery
 from .emulator import SlackEmulator
 from .interactions import Where
-from .state import Call, Channel, Ephemeral, Message, ResponsePost, User, View
+from .state import Call, Channel, Ephemeral, File, Message, ResponsePost, User, View
 
 __all__ = [
     "Call",
     "Channel",
     "Delivery",
     "Ephemeral",
+    "File",
     "Message",
     "ResponsePost",
     "SlackEmulator",

@@ -12,7 +12,7 @@ from .state import JSON, Call, Channel, Message, Store, User
 
 Handler = Callable[[Store, JSON], JSON]
 HANDLERS: dict[str, Handler] = {}
-JSON_PARAMS = ("blocks", "attachments", "view", "metadata")
+JSON_PARAMS = ("blocks", "attachments", "view", "metadata", "files")
 
 
 class ApiError(Exception):
@@ -209,6 +209,9 @@ def message_obj(store: Store, message: Message) -> JSON:
         obj["attachments"] = json.loads(json.dumps(message.attachments))
     if message.metadata:
         obj["metadata"] = json.loads(json.dumps(message.metadata))
+    if message.files:
+        obj["files"] = json.loads(json.dumps(message.files))
+        obj["upload"] = True
     if message.edited:
         obj["edited"] = {"user": message.user, "ts": message.edited_ts}
     if message.thread_ts:

@@ -13,7 +13,7 @@ from .client_side import ClientSide
 from .faults import Fault
 from .page import Control, Page
 from .server import EmulatorApp, ServerThread
-from .state import JSON, Call, Channel, Ephemeral, Message, ResponsePost, Store, User, View
+from .state import JSON, Call, Channel, Ephemeral, File, Message, ResponsePost, Store, User, View
 from .webapi import HANDLERS
 
 T = TypeVar("T")
@@ -285,6 +285,16 @@ class SlackEmulator(ClientSide):
         with self._store.lock:
             im = next((c for c in self._store.channels.values() if c.is_im and c.user == user_id), None)
             return im.id if im else None
+
+    def file(self, file_id: str) -> File | None:
+        """An uploaded file: ``name``, ``title``, ``data`` (the bytes; None until uploaded), ``channels``."""
+        with self._store.lock:
+            return copy.deepcopy(self._store.files.get(file_id))
+
+    def files(self) -> list[File]:
+        """Every file the app started to upload, oldest first."""
+        with self._store.lock:
+            return copy.deepcopy(list(self._store.files.values()))
 
     @property
     def response_posts(self) -> list[ResponsePost]:

@@ -11,6 +11,7 @@ Routes (everything but the Web API, the response URLs and ``/_emu/snapshot``):
 * ``POST /_emu/suggest`` ``{user, where, action_id, block_id, query}``: block_suggestion -> options.
 * ``POST /_emu/home`` ``{user}``: the Home tab is opened (app_home_opened).
 * ``POST /_emu/control`` ``{id}``: run a control added with ``emu.add_control`` (e.g. digests).
+* ``GET /_emu/files/<id>`` a shared file's bytes, as a download (``Content-Disposition: attachment``).
 
 POSTs must be ``application/json`` from a loopback Host, so another web site cannot drive the page.
 """
@@ -24,8 +25,9 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
+from .api_files import mimetype
 from .client import Delivery
 from .interactions import Where
 from .mrkdwn import text_of
@@ -39,6 +41,7 @@ log = logging.getLogger("slackemu.page")
 STATIC = Path(__file__).parent / "static"
 TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+FILES = "/_emu/files/"
 StartResponse = Callable[..., Any]
 
 
@@ -54,6 +57,12 @@ class BadRequest(Exception):
 
 def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def attachment(name: str) -> str:
+    """Content-Disposition for a download: an ASCII fallback name and the UTF-8 name (RFC 6266)."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _delivery(d: Delivery | None) -> JSON:
@@ -81,6 +90,8 @@ class Page:
             return self._file(start_response, "index.html")
         if method == "GET" and path.startswith("/static/"):
             return self._file(start_response, path[len("/static/") :])
+        if method == "GET" and path.startswith(FILES):
+            return self._download(start_response, path[len(FILES) :])
         try:
             status, body = self._route(method, path, environ)
         except (BadRequest, LookupError, ValueError, TypeError) as error:
@@ -196,6 +207,23 @@ class Page:
         ]
         start_response(f"{status} {HTTPStatus(status).phrase}", head)
         return [data]
+
+    def _download(self, start_response: StartResponse, file_id: str) -> list[bytes]:
+        """A shared file, as an attachment: never rendered by the browser (nosniff, no CSP sources)."""
+        file = self.emu.file(file_id)
+        if file is None or file.data is None or not file.completed:
+            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"no such file"]
+        head = [
+            ("Content-Type", mimetype(file.name)),
+            ("Content-Length", str(len(file.data))),
+            ("Content-Disposition", attachment(file.name)),
+            ("Cache-Control", "no-store"),
+            ("Content-Security-Policy", "default-src 'none'; sandbox"),
+            ("X-Content-Type-Options", "nosniff"),
+        ]
+        start_response("200 OK", head)
+        return [file.data]
 
     @staticmethod
     def _file(start_response: StartResponse, name: str) -> list[bytes]:

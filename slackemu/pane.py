@@ -137,6 +137,7 @@ class PaneBuilder:
         else:
             author_id = item.user or emu.bot_user_id
             data["attachments"] = item.attachments
+            data["files"] = item.files
         if author_id == SLACKBOT:
             author = Author(SLACKBOT, "Slackbot")
         else:

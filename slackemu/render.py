@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .mrkdwn import SAFE_URL, escape, mrkdwn_html, plain_html, text_html, text_of
@@ -195,6 +196,34 @@ def home_html(blocks: list[Any], ctx: RenderContext) -> str:
     return f'<div class="home"{where_attr(kind="home")}>{blocks_html(blocks, ctx)}</div>'
 
 
+def human_size(size: int) -> str:
+    """2150 -> "2.1 KB", like Slack's file cards."""
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" or value >= 10 else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def file_html(file: Any) -> str:
+    """A shared file: type badge, title, name and size, and a download link the page serves."""
+    if not isinstance(file, dict) or not file.get("id"):
+        return ""
+    name = str(file.get("name") or "file")
+    title = str(file.get("title") or name)
+    kind = str(file.get("pretty_type") or file.get("filetype") or "file")[:4].upper()
+    href = "/_emu/files/" + quote(str(file["id"]), safe="")
+    size = human_size(int(file.get("size") or 0))
+    return (
+        f"<div{attrs(class_='file-card', data_file_id=file['id'])}>"
+        f'<div class="file-icon">{escape(kind)}</div>'
+        f'<div class="file-meta"><div class="file-title">{escape(title)}</div>'
+        f'<div class="file-info">{escape(name)} · {escape(size)}</div></div>'
+        f"<a{attrs(class_='file-download', href=href, download=name)}>Download</a></div>"
+    )
+
+
 @dataclass
 class Author:
     id: str
@@ -238,6 +267,7 @@ def message_html(
                 str(attachment.get("text") or attachment.get("fallback") or ""), ctx.names
             )
             body += f'<div class="attachment attachment-{colour}">{inner}</div>'
+    body += "".join(file_html(f) for f in message.get("files") or [])
     badge = '<span class="app-badge">APP</span>' if author.is_app else ""
     edited = ' <span class="edited">(edited)</span>' if message.get("edited") else ""
     only_you = ""

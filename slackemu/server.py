@@ -1,6 +1,7 @@
 """WSGI routing and the waitress server thread.
 
 Routes: ``/api/<method>`` (Web API), ``/response/<token>`` (response URLs),
+``POST /upload/v1/<token>`` (the upload URLs of files.getUploadURLExternal, see :mod:`slackemu.api_files`),
 ``GET /_emu/snapshot`` (the whole state as JSON, for debugging) and, when given, the sandbox page
 (``/``, ``/static/…``, ``/_emu/…``; see :mod:`slackemu.page`).
 """
@@ -19,6 +20,7 @@ from urllib.parse import parse_qsl
 
 from waitress.server import create_server
 
+from .api_files import UPLOAD_PATH, handle_upload
 from .responses import handle_response_url
 from .state import JSON, Store
 from .webapi import call_api
@@ -72,6 +74,13 @@ class EmulatorApp:
         if path.startswith("/response/") and environ.get("REQUEST_METHOD") == "POST":
             status, body = handle_response_url(self.store, path[len("/response/") :], raw)
             return self._json(start_response, status, body)
+        if path.startswith(UPLOAD_PATH) and environ.get("REQUEST_METHOD") == "POST":
+            token, kind = path[len(UPLOAD_PATH) :], environ.get("CONTENT_TYPE") or ""
+            status, text = handle_upload(self.store, token, kind, raw)
+            data = text.encode()
+            head = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))]
+            start_response(f"{status} {HTTPStatus(status).phrase}", head)
+            return [data]
         if path == "/_emu/snapshot":
             return self._json(start_response, 200, self.snapshot())
         if self.page is not None:

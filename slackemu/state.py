@@ -82,6 +82,7 @@ class Message:
     unfurl_media: bool | None = None
     reply_broadcast: bool = False
     app_id: str | None = None
+    files: list[JSON] = field(default_factory=list)  # files shared with the message (file objects)
 
 
 @dataclass
@@ -95,6 +96,26 @@ class Ephemeral:
     sender: str = ""  # bot user id, or USLACKBOT for Slack's own error notes
     source: str = "chat.postEphemeral"  # or response_url / command_response / slackbot
     edited: bool = False
+
+
+@dataclass
+class File:
+    """A file uploaded with files.getUploadURLExternal, its upload URL and files.completeUploadExternal."""
+
+    id: str
+    name: str
+    length: int  # the size announced to files.getUploadURLExternal
+    upload_token: str  # the secret part of its upload URL
+    user: str  # who uploads it (the app's bot user)
+    created: float
+    title: str = ""
+    data: bytes | None = None  # None until the bytes reach the upload URL
+    completed: bool = False
+    channels: list[str] = field(default_factory=list)  # where it was shared
+
+    @property
+    def size(self) -> int:
+        return len(self.data or b"")
 
 
 @dataclass
@@ -194,6 +215,7 @@ class Store:
         self.response_urls: dict[str, ResponseUrl] = {}
         self.response_posts: list[ResponsePost] = []
         self.calls: list[Call] = []
+        self.files: dict[str, File] = {}
         self.faults = Faults()
         self._last_micros = 0
         self._ids = itertools.count(1)

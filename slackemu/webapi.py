@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import api_chat, api_conversations, api_views
+from . import api_chat, api_conversations, api_files, api_views
 from .apicore import HANDLERS, ApiError, call_api
 
-__all__ = ["HANDLERS", "ApiError", "api_chat", "api_conversations", "api_views", "call_api"]
+__all__ = ["HANDLERS", "ApiError", "api_chat", "api_conversations", "api_files", "api_views", "call_api"]

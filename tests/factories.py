@@ -51,28 +51,53 @@ class World:
         admin = people["UADMIN"]
         reference.create_territory(session=session, actor=admin, name="Global", level="global")
         session.flush()
-        reference.create_territory(session=session, actor=admin, name="DACH", level="affiliate", parent="Global",
-                                   manager="UMANAGER")
+        reference.create_territory(
+            session=session, actor=admin, name="DACH", level="affiliate", parent="Global", manager="UMANAGER"
+        )
         session.flush()
-        reference.create_territory(session=session, actor=admin, name="Berlin", level="territory", parent="DACH")
-        reference.create_territory(session=session, actor=admin, name="Nordics", level="affiliate", parent="Global")
+        reference.create_territory(
+            session=session, actor=admin, name="Berlin", level="territory", parent="DACH"
+        )
+        reference.create_territory(
+            session=session, actor=admin, name="Nordics", level="affiliate", parent="Global"
+        )
         session.flush()
-        reference.create_territory(session=session, actor=admin, name="Oslo", level="territory", parent="Nordics")
-        reference.create_account(session=session, actor=admin, name="Charité", external_id="CRM-1",
-                                 territory="Berlin")
-        reference.create_account(session=session, actor=admin, name="Oslo University Hospital",
-                                 external_id="CRM-2", territory="Oslo")
+        reference.create_territory(
+            session=session, actor=admin, name="Oslo", level="territory", parent="Nordics"
+        )
+        reference.create_account(
+            session=session, actor=admin, name="Charité", external_id="CRM-1", territory="Berlin"
+        )
+        reference.create_account(
+            session=session,
+            actor=admin,
+            name="Oslo University Hospital",
+            external_id="CRM-2",
+            territory="Oslo",
+        )
         session.flush()
-        reference.create_contact(session=session, actor=admin, name="Dr Weber", account="CRM-1",
-                                 external_id="C-1", title="Head of Oncology")
+        reference.create_contact(
+            session=session,
+            actor=admin,
+            name="Dr Weber",
+            account="CRM-1",
+            external_id="C-1",
+            title="Head of Oncology",
+        )
         session.flush()
-        return cls(session, workspace, admin, people["UMANAGER"], people["UKAM"], people["UOTHER"],
-                   people["UVIEWER"])
+        return cls(
+            session, workspace, admin, people["UMANAGER"], people["UKAM"], people["UOTHER"], people["UVIEWER"]
+        )
 
     def plan(self, owner: Actor | None = None, account: str = "CRM-1", **extra: Any) -> Any:
         owner = owner or self.kam
-        data = {"account": account, "name": extra.pop("name", "Test plan"), "period_start": PERIOD[0],
-                "period_end": PERIOD[1], **extra}
+        data = {
+            "account": account,
+            "name": extra.pop("name", "Test plan"),
+            "period_start": PERIOD[0],
+            "period_end": PERIOD[1],
+            **extra,
+        }
         return plans.create_account_plan(session=self.session, actor=owner, data=data)
 
     def objective(self, plan: Any, actor: Actor | None = None, **extra: Any) -> Any:
@@ -88,11 +113,21 @@ class World:
         actor = actor or self.kam
         made = []
         for i, status in enumerate(statuses):
-            task = tasks.add_task(session=self.session, actor=actor, data={
-                "tactic": tactic.ref, "title": f"Task {i + 1}", "due_date": TODAY + timedelta(days=i),
-            }).task
-            action = {"completed": tasks.complete_task, "skipped": tasks.skip_task,
-                      "in_progress": tasks.start_task, "blocked": tasks.block_task}.get(status)
+            task = tasks.add_task(
+                session=self.session,
+                actor=actor,
+                data={
+                    "tactic": tactic.ref,
+                    "title": f"Task {i + 1}",
+                    "due_date": TODAY + timedelta(days=i),
+                },
+            ).task
+            action = {
+                "completed": tasks.complete_task,
+                "skipped": tasks.skip_task,
+                "in_progress": tasks.start_task,
+                "blocked": tasks.block_task,
+            }.get(status)
             if action is not None:
                 action(session=self.session, actor=actor, ref=task.ref)
             made.append(task)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.blocks.common import Card, card_id, more_pointer, node_title, pager, progress_line
+from bot.blocks.common import (
+    Card,
+    card_id,
+    line_sections,
+    more_pointer,
+    node_title,
+    pager,
+    progress_line,
+    stamp,
+)
 from bot.blocks.kit import MESSAGE_BLOCKS, Block, actions, button, context, divider, header, section
 from bot.blocks.tasks import task_row
 from bot.ids import Action, View
@@ -123,7 +132,8 @@ def tree_card(
     if root.kind == "sprint":
         blocks.append(context(load_text(view.all_tasks())))
     blocks.append(_actions(view))
-    return Card(f"{root.ref} {esc(root.name)} — {pct(root.percent)}", blocks[:MESSAGE_BLOCKS])
+    blocks = stamp(blocks[:MESSAGE_BLOCKS], root.kind, root.ref, page)
+    return Card(f"{root.ref} {esc(root.name)} — {pct(root.percent)}", blocks)
 
 
 def _children(view: TreeView, kids: list[Node], hidden: set[str], budget: int, limit: int) -> list[Block]:
@@ -188,9 +198,8 @@ def why_card(view: TreeView, explanation: object) -> Card:
         {**header(f"Why {root.ref} is {pct(root.percent)}"), "block_id": card_id("why", root.ref)},
         section(f"{node_title(root)}\n*Formula:* {ex.formula}"),
     ]
-    for start in range(0, len(lines), 25):
-        blocks.append(section("\n".join(lines[start : start + 25])))
-    blocks.append(section(f"*= {esc(ex.arithmetic)}*"))
+    blocks += line_sections(lines, per_section=25, more=f"`/kam export {root.ref}` has every figure")
+    blocks.append(section(f"*= {esc(clip(ex.arithmetic, 1500))}*"))
     facts = [f"*Tasks:* {ex.counts}", f"*Schedule:* {esc(ex.schedule)}"]
     if ex.measure:
         facts.append(f"*Measure:* {esc(ex.measure)}")
@@ -214,7 +223,7 @@ def task_card(row: TaskRow, today: date, change: list[tuple[str, float, float]] 
     if row.source_permalink:
         facts.append(f"<{row.source_permalink}|Original message>")
     blocks.append(context(*facts))
-    return Card(f"{row.ref} {esc(row.title)}", blocks)
+    return Card(f"{row.ref} {esc(row.title)}", stamp(blocks, "task", row.ref))
 
 
 def load_text(rows: list[TaskRow]) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.blocks.kit import Block, actions, button, context
-from bot.ids import CARD_PREFIX, Action
-from bot.text import esc, slack_date
+from bot.blocks.kit import SECTION_TEXT, Block, actions, button, context, section
+from bot.ids import CARD_MARK, CARD_PREFIX, TASK_BLOCK_PREFIX, Action
+from bot.text import clip, esc, slack_date
 from kam_core.format import bar, pct, trend
 from kam_core.rollup import Node, Risk
+
+LIST_CHARS = 7000  # text a list may take in one message (Slack refuses ~12,000 in all)
 
 
 @dataclass
@@ -37,6 +39,24 @@ def parse_card_id(block_id: str) -> tuple[str, str, int] | None:
         return parts[0], parts[1], int(parts[2])
     except ValueError:
         return None
+
+
+def stamp(blocks: list[Block], kind: str, ref: str = "", page: int = 1) -> list[Block]:
+    """Mark the task rows with the card they are on ("task:TSK-9:a@tactic:TAC-3:1"). Slack sends no
+    message with a click on an ephemeral card, so the clicked block_id is how the card is found again."""
+    mark = f"{CARD_MARK}{kind}:{ref}:{page}"
+    return [
+        {**b, "block_id": b["block_id"] + mark}
+        if str(b.get("block_id", "")).startswith(TASK_BLOCK_PREFIX) and CARD_MARK not in b["block_id"]
+        else b
+        for b in blocks
+    ]
+
+
+def card_of_block(block_id: str) -> tuple[str, str, int] | None:
+    """The card a clicked task row is on, from its stamped block_id."""
+    _, mark, card = block_id.partition(CARD_MARK)
+    return parse_card_id(CARD_PREFIX + card) if mark else None
 
 
 def find_card(blocks: list[Block]) -> tuple[str, str, int] | None:
@@ -81,7 +101,32 @@ def node_title(node: Node, limit: int = 120) -> str:
 
 
 def more_pointer(hidden: int, hint: str) -> Block:
-    return context(f"+{hidden} more — {hint}")
+    return context(f"+{hidden} more — {hint}" if hint else f"+{hidden} more")
+
+
+def line_sections(
+    lines: list[str], *, per_section: int = 20, more: str = "", budget: int = LIST_CHARS
+) -> list[Block]:
+    """Lines in sections (at most `per_section` lines and 3000 characters each) while they fit the
+    message's text budget; whatever does not fit is counted in a "+N more" pointer."""
+    blocks: list[Block] = []
+    current: list[str] = []
+    size = used = 0
+    for index, raw in enumerate(lines):
+        line = clip(raw, SECTION_TEXT)
+        if used + len(line) > budget:
+            if current:
+                blocks.append(section("\n".join(current)))
+            return [*blocks, more_pointer(len(lines) - index, more)]
+        if current and (len(current) >= per_section or size + len(line) + 1 > SECTION_TEXT):
+            blocks.append(section("\n".join(current)))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+        used += len(line) + 1
+    if current:
+        blocks.append(section("\n".join(current)))
+    return blocks
 
 
 def pager(card: str, ref: str, page: int, pages: int) -> list[Block]:

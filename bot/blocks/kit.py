@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.ids import TWIN_MARK
 from bot.text import clip
 
 Block = dict[str, Any]
@@ -60,7 +61,18 @@ def divider() -> Block:
 
 
 def actions(*elements: Block, block_id: str | None = None) -> Block:
-    block: Block = {"type": "actions", "elements": list(elements[:ACTIONS_ELEMENTS])}
+    """An actions block. Slack wants the action_ids of one block unique: repeats get a twin number
+    (`open_modal~2`), which the listeners accept (`bot.ids.action_pattern`)."""
+    seen: dict[str, int] = {}
+    unique: list[Block] = []
+    for element in elements[:ACTIONS_ELEMENTS]:
+        action_id = element.get("action_id")
+        if action_id:
+            seen[action_id] = seen.get(action_id, 0) + 1
+            if seen[action_id] > 1:
+                element = {**element, "action_id": f"{action_id}{TWIN_MARK}{seen[action_id]}"}
+        unique.append(element)
+    block: Block = {"type": "actions", "elements": unique}
     if block_id:
         block["block_id"] = block_id[:ID_LIMIT]
     return block

@@ -104,6 +104,9 @@ def check_blocks(blocks: list[Block]) -> list[str]:
             elements = block.get("elements", [])
             if not elements or len(elements) > LIMITS["actions_elements"]:
                 problems.append(f"{where}: {len(elements)} elements")
+            action_ids = [el.get("action_id") for el in elements if el.get("action_id")]
+            if len(set(action_ids)) != len(action_ids):
+                problems.append(f"{where}: duplicate action_id in one block")
             for el in elements:
                 problems += list(_element(el, where))
         elif kind == "context":

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.blocks.common import Card, card_id, pager, progress_line
-from bot.blocks.kit import MESSAGE_BLOCKS, Block, actions, button, context, header, section
+from bot.blocks.common import Card, card_id, line_sections, pager, progress_line, stamp
+from bot.blocks.kit import MESSAGE_BLOCKS, SECTION_TEXT, Block, actions, button, context, header, section
 from bot.blocks.tasks import task_row
 from bot.commands import help_lines
 from bot.ids import Action, View
@@ -21,8 +21,8 @@ MY_PER_PAGE = 10
 LINES_PER_SECTION = 20
 
 
-def _chunks(lines: list[str], size: int = LINES_PER_SECTION) -> list[Block]:
-    return [section("\n".join(lines[i : i + size])) for i in range(0, len(lines), size)]
+def _chunks(lines: list[str], size: int = LINES_PER_SECTION, more: str = "") -> list[Block]:
+    return line_sections(lines, per_section=size, more=more)
 
 
 def my_card(
@@ -46,17 +46,22 @@ def my_card(
     for row in rows[(page - 1) * MY_PER_PAGE : page * MY_PER_PAGE]:
         blocks += task_row(row, today, change=(flash or {}).get(row.ref))
     blocks += pager("my", "", page, pages)
-    return Card(f"You have {plural(len(rows), 'open task')}, {overdue} overdue", blocks[:MESSAGE_BLOCKS])
+    return Card(
+        f"You have {plural(len(rows), 'open task')}, {overdue} overdue",
+        stamp(blocks[:MESSAGE_BLOCKS], "my", "", page),
+    )
 
 
 def find_card(query: str, hits: list[Hit]) -> Card:
     lines = [f"*{h.ref}* {esc(clip(h.title, 80))} — {h.kind} · {esc(h.context)} · {h.status}" for h in hits]
     blocks: list[Block] = [{**header(f"Results for “{clip(query, 100)}”"), "block_id": card_id("find")}]
     blocks += (
-        _chunks(lines) if lines else [section("No matches. Try a shorter word, or a reference like AP-1.")]
+        _chunks(lines, more="add a word to narrow the search")
+        if lines
+        else [section("No matches. Try a shorter word, or a reference like AP-1.")]
     )
     blocks.append(context(f"{plural(len(hits), 'match', 'matches')} · open one with `/kam show <ref>`"))
-    return Card(f"{len(hits)} results for {esc(query)}", blocks[:MESSAGE_BLOCKS])
+    return Card(f"{len(hits)} results for {esc(clip(query, 100))}", blocks[:MESSAGE_BLOCKS])
 
 
 def plans_card(plans: list[Plan], rollup: Rollup, scope: str) -> Card:
@@ -71,7 +76,10 @@ def plans_card(plans: list[Plan], rollup: Rollup, scope: str) -> Card:
         )
     title = "Your plans" if scope == "mine" else "Plans"
     blocks: list[Block] = [{**header(title), "block_id": card_id("plans", scope)}]
-    blocks += _chunks(lines) if lines else [section("No plans yet. Create one with `/kam plan new`.")]
+    more = "`/kam plan list mine` shows only yours" if scope != "mine" else "open one with `/kam AP-…`"
+    blocks += (
+        _chunks(lines, more=more) if lines else [section("No plans yet. Create one with `/kam plan new`.")]
+    )
     blocks.append(
         actions(
             button("New account plan", Action.OPEN_MODAL, f"{View.PLAN_NEW}|"),
@@ -101,7 +109,8 @@ def goals_card(rollup: Rollup) -> Card:
     for root in by_parent.get(None, []):
         walk(root, 0)
     blocks: list[Block] = [{**header("Business objectives"), "block_id": card_id("goals")}]
-    blocks += _chunks(lines, 10) if lines else [section("No business objectives yet: `/kam goal new`.")]
+    more = "open one with `/kam goal show BO-…`"
+    blocks += _chunks(lines, 10, more) if lines else [section("No business objectives yet: `/kam goal new`.")]
     return Card(f"{len(goals)} business objectives", blocks[:MESSAGE_BLOCKS])
 
 
@@ -116,9 +125,11 @@ def stakeholders_card(plan: Plan, stakeholders: list[Stakeholder]) -> Card:
     blocks: list[Block] = [
         {**header(f"Stakeholders of {plan.ref}"), "block_id": card_id("stakeholders", plan.ref)}
     ]
-    blocks += _chunks(lines) if lines else [section("No stakeholders yet.")]
+    blocks += (
+        _chunks(lines, more="the plan's export has them all") if lines else [section("No stakeholders yet.")]
+    )
     blocks.append(actions(button("Add stakeholder", Action.OPEN_MODAL, f"{View.STAKEHOLDER_NEW}|{plan.ref}")))
-    return Card(f"{len(stakeholders)} stakeholders of {plan.ref}", blocks)
+    return Card(f"{len(stakeholders)} stakeholders of {plan.ref}", blocks[:MESSAGE_BLOCKS])
 
 
 def subscriptions_card(subs: list[DigestSubscription], scope_names: dict[int, str], channel_id: str) -> Card:
@@ -133,7 +144,7 @@ def subscriptions_card(subs: list[DigestSubscription], scope_names: dict[int, st
     blocks: list[Block] = [{**header("Digest subscriptions"), "block_id": card_id("digests", channel_id)}]
     blocks += _chunks(lines) if lines else [section("No digests in this channel yet.")]
     blocks.append(actions(button("Subscribe this channel", Action.OPEN_MODAL, f"{View.DIGEST_NEW}|")))
-    return Card(f"{len(subs)} digest subscriptions", blocks)
+    return Card(f"{len(subs)} digest subscriptions", blocks[:MESSAGE_BLOCKS])
 
 
 def help_card() -> Card:
@@ -157,9 +168,10 @@ def help_card() -> Card:
 
 def usage_card(problem: str, usages: list[tuple[str, str]]) -> Card:
     lines = [f"`{usage}` — {summary}" for usage, summary in usages]
-    text = (problem + "\n" if problem else "") + "\n".join(lines)
+    text = clip((problem + "\n" if problem else "") + "\n".join(lines), SECTION_TEXT)
     return Card(text, [section(text), context("`/kam help` lists every command.")])
 
 
 def message_card(text: str) -> Card:
+    text = clip(text, SECTION_TEXT)
     return Card(text, [section(text)])

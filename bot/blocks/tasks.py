@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.blocks.kit import Block, actions, button, context, option, overflow, section
-from bot.ids import TASK_BLOCK_PREFIX, Action
+from bot.ids import CARD_MARK, TASK_BLOCK_PREFIX, Action
 from bot.text import clip, esc, mention, short_due, slack_date
 from kam_core.enums import TaskStatus
 from kam_core.format import pct
@@ -100,7 +100,7 @@ def task_row(
 
 
 def is_task_block(block: Block, ref: str) -> bool:
-    block_id = block.get("block_id", "")
+    block_id = str(block.get("block_id", "")).split(CARD_MARK, 1)[0]
     return block_id == f"{TASK_BLOCK_PREFIX}{ref}" or block_id.startswith(f"{TASK_BLOCK_PREFIX}{ref}:")
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import Deps
-from bot.listeners import actions, commands, digests, events, options, shortcuts, views
+from bot.listeners import actions, commands, digests, events, export, options, shortcuts, views
 
 
 def register_all(app: App, deps: Deps) -> None:
-    for module in (commands, actions, views, digests, events, shortcuts, options):
+    for module in (commands, actions, views, digests, export, events, shortcuts, options):
         module.register(app, deps)

@@ -14,11 +14,12 @@ from bot.blocks import modals
 from bot.blocks.kit import modal
 from bot.blocks.lists import message_card
 from bot.context import Deps, KamRequest, unit_of_work
-from bot.ids import Action, View
+from bot.ids import Action, View, action_pattern, base_action
 from bot.listeners.commands import HANDLERS, open_modal
 from bot.surfaces import Surface, after_task_change, card_for, reply, task_card_for
-from kam_core.enums import Source
-from kam_core.errors import InvalidInput
+from kam_core.enums import Role, Source
+from kam_core.errors import InvalidInput, NotAllowed
+from kam_core.permissions import VIEWER_REFUSAL, require_edit_plan, require_task_update
 from kam_core.services import tasks
 
 SIMPLE = {
@@ -45,7 +46,7 @@ def _action(req: KamRequest) -> dict[str, Any]:
 
 def task_button(req: KamRequest) -> None:
     action = _action(req)
-    run = SIMPLE[Action(action["action_id"])]
+    run = SIMPLE[Action(base_action(action["action_id"]))]
     after_task_change(req, run(session=req.session, actor=req.actor, ref=action.get("value", "")))
 
 
@@ -63,9 +64,12 @@ def task_menu(req: KamRequest) -> None:
         after_task_change(req, tasks.skip_task(session=req.session, actor=req.actor, ref=ref))
         return
     task = tasks.get_task(session=req.session, actor=req.actor, ref=ref)
-    if verb == "block":
+    plan = task.tactic.objective.plan
+    if verb == "block":  # refuse before the form opens, not after the user has filled it in
+        require_task_update(req.session, req.actor, task, plan)
         open_modal(req, modals.block_modal(task.ref, task.title, Surface.of(req.body).meta()))
     elif verb == "reassign":
+        require_edit_plan(req.session, req.actor, plan)
         current = task.assignee.slack_user_id if task.assignee else None
         open_modal(req, modals.reassign_modal(task.ref, task.title, current, Surface.of(req.body).meta()))
     else:
@@ -77,6 +81,8 @@ def open_form(req: KamRequest) -> None:
     callback, _, ref = (_action(req).get("value") or "").partition("|")
     key = FORMS.get(View(callback)) if callback in View._value2member_map_ else None
     if key == "task.add" and not ref:
+        if req.actor.role is Role.VIEWER:
+            raise NotAllowed(f"You cannot add tasks: {VIEWER_REFUSAL}.")
         open_modal(
             req, modals.task_modal(tactic_ref=None, tactic_label="", stakeholders=[], channel=req.channel_id)
         )
@@ -91,7 +97,8 @@ def _show_card(req: KamRequest, title: str, kind: str, ref: str) -> None:
     if req.body.get("response_url"):
         reply(req, card)
         return
-    inert = [b for b in card.blocks if b.get("type") != "actions"]  # read-only copy in a modal (from Home)
+    # a read-only copy in a modal (from the Home tab): no buttons, whose clicks would update nothing
+    inert = [{k: v for k, v in b.items() if k != "accessory"} for b in card.blocks if b["type"] != "actions"]
     req.client.views_open(
         trigger_id=req.trigger_id, view=modal(View.NOTICE, title, inert, submit=None, close="Close")
     )
@@ -136,7 +143,7 @@ def page(req: KamRequest) -> None:
 
 def register(app: App, deps: Deps) -> None:
     def on(action_id: str, fn: Any) -> None:
-        app.action(action_id)(unit_of_work(deps, Source.BUTTON, fn))
+        app.action(action_pattern(action_id))(unit_of_work(deps, Source.BUTTON, fn))
 
     for action_id in SIMPLE:
         on(action_id, task_button)

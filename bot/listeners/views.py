@@ -8,13 +8,14 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.blocks.lists import message_card
+from bot.blocks.lists import message_card, stakeholders_card
 from bot.blocks.modals import read_meta
 from bot.context import Deps, KamRequest, unit_of_work
 from bot.forms import measure_from, read_state
 from bot.ids import View
 from bot.listeners.commands import notify_assignment
 from bot.surfaces import Surface, after_task_change, card_for
+from bot.text import esc
 from kam_core.enums import Source
 from kam_core.errors import InvalidInput
 from kam_core.services import goals, objectives, plans, sprints, stakeholders, tactics, tasks
@@ -123,8 +124,15 @@ def stakeholder_new(req: KamRequest) -> None:
     )
     channel = _meta(req).get("channel")
     if channel:
-        text = f"✅ {stakeholder.ref} {stakeholder.contact.name} added to {stakeholder.plan.ref}."
-        req.later(lambda: req.client.chat_postEphemeral(channel=channel, user=req.user_id, text=text))
+        text = f"✅ {stakeholder.ref} {esc(stakeholder.contact.name)} added to {stakeholder.plan.ref}."
+        plan = stakeholder.plan
+        card = stakeholders_card(
+            plan, stakeholders.list_stakeholders(session=req.session, actor=req.actor, plan=plan.ref)
+        )
+        blocks = message_card(text).blocks + card.blocks
+        req.later(
+            lambda: req.client.chat_postEphemeral(channel=channel, user=req.user_id, text=text, blocks=blocks)
+        )
 
 
 def task_block(req: KamRequest) -> None:

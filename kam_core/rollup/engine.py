@@ -206,6 +206,10 @@ def _build(
         .where(Plan.workspace_id == workspace_id, *_in_scope(plan_clause, Plan.id.in_(plan_ids)))
         .order_by(Plan.kind, Plan.number),
     )
+    # The rest of the scope is given by the plan ids just read, as a literal list and plain joins: the
+    # planner then needs no statistics to do the right thing (nested IN-subqueries went badly wrong on
+    # PostgreSQL right after bulk loads, before autovacuum had analysed the tables).
+    scoped = _in_scope(plan_clause, Objective.plan_id.in_([row[0] for row in plans]))
     objectives = _rows(
         session,
         select(
@@ -225,13 +229,8 @@ def _build(
             Objective.measure_label,
             Objective.measure_currency,
         )
-        .where(
-            Objective.workspace_id == workspace_id, *_in_scope(plan_clause, Objective.plan_id.in_(plan_ids))
-        )
+        .where(Objective.workspace_id == workspace_id, *scoped)
         .order_by(Objective.number),
-    )
-    in_plans = select(Objective.id).where(
-        Objective.workspace_id == workspace_id, Objective.plan_id.in_(plan_ids)
     )
     tactics = _rows(
         session,
@@ -247,12 +246,11 @@ def _build(
             Tactic.sprint_id,
             Tactic.owner_id,
         )
-        .where(
-            Tactic.workspace_id == workspace_id, *_in_scope(plan_clause, Tactic.objective_id.in_(in_plans))
-        )
+        .join(Objective, Objective.id == Tactic.objective_id)
+        .where(Tactic.workspace_id == workspace_id, *scoped)
         .order_by(Tactic.number),
     )
-    counts = _task_counts(session, workspace_id, plan_clause, plan_ids, today)
+    counts = _task_counts(session, workspace_id, scoped, today)
 
     kids: dict[str, list[Node]] = {}  # parent ref -> child nodes, for the arithmetic below
     plan_nodes: dict[int, Node] = {}
@@ -325,7 +323,7 @@ def _build(
 
 
 def _task_counts(
-    session: Session, workspace_id: int, plan_clause: ColumnElement[bool] | None, plan_ids: Any, today: date
+    session: Session, workspace_id: int, scoped: tuple[Any, ...], today: date
 ) -> dict[int, Counts]:
     status = Task.status
     stmt = select(
@@ -336,13 +334,12 @@ def _task_counts(
         func.count().filter(status == TaskStatus.BLOCKED),
         func.count().filter(status.in_(OPEN_TASK), Task.due_date < today),
     ).where(Task.workspace_id == workspace_id)
-    if plan_clause is not None:
-        in_scope = (
-            select(Tactic.id)
+    if scoped:
+        stmt = (
+            stmt.join(Tactic, Tactic.id == Task.tactic_id)
             .join(Objective, Objective.id == Tactic.objective_id)
-            .where(Tactic.workspace_id == workspace_id, Objective.plan_id.in_(plan_ids))
+            .where(*scoped)
         )
-        stmt = stmt.where(Task.tactic_id.in_(in_scope))
     stmt = stmt.group_by(Task.tactic_id)
     return {
         tactic_id: Counts(total - skipped, done, total - done - skipped, blocked, overdue, skipped)

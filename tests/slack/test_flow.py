@@ -25,7 +25,7 @@ def test_task_modal_error_then_create_then_done(slack: SlackEnv) -> None:
         lambda: [e for e in emu.ephemerals("C0KAMTEAM", "U0BOB") if "TAC-3" in str(e.blocks)]
     )[-1]
     new_ref = next(
-        b["block_id"].split(":")[1]
+        b["block_id"].split("@")[0].split(":")[1]
         for b in card.blocks
         if b.get("block_id", "").startswith("task:") and "Call the pharmacy" in str(b)
     )
