@@ -46,8 +46,8 @@ from sqlalchemy.orm import Session
 
 from kam_core.actor import Actor
 from kam_core.errors import InvalidInput
+from kam_core.format import private_name
 from kam_core.refs import normalize_ref, parse_ref
-from kam_core.reports import PRIVATE_NAME
 from kam_core.rollup import Node, Risk, today_utc
 from kam_core.views import TaskRow, TreeView, hidden_plan_refs, view_for
 
@@ -223,7 +223,7 @@ def _goal(view: TreeView, hidden: set[str]) -> Export:
     table = Export(root.ref, root.name, view.today, GOAL_COLUMNS)
     for node, depth in _tree(view, root, 0):
         secret = node.kind == "objective" and node.parent_ref in hidden
-        name = PRIVATE_NAME if secret else node.name
+        name = f"({private_name(node.ref)})" if secret else node.name
         plan = None if secret or node.kind != "objective" else node.parent_ref
         parent = _goal_parent(view, node) if node is not root else None
         level = str(node.extra.get("level", "")).capitalize() if node.kind == "goal" else "Objective"

@@ -71,3 +71,9 @@ def amount(value: Decimal | float | None, unit: MeasureUnit | None, currency: st
 
 def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def private_name(ref: str) -> str:
+    """What stands in for the name of a record of a private plan the reader may not see."""
+    kind = "tactic" if ref.upper().startswith("TAC") else "objective"
+    return f"a{'n' if kind == 'objective' else ''} {kind} in a private plan"

@@ -7,15 +7,14 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from kam_core.actor import Actor
-from kam_core.format import bar, day, pct, period, trend
+from kam_core.format import bar, day, pct, period, private_name, trend
 from kam_core.models import Task
 from kam_core.refs import get_by_ref, parse_ref
 from kam_core.rollup import Node, Risk
-from kam_core.rollup.explain import explain, explanation_text, measure_text
+from kam_core.rollup.explain import explain, explanation_text, measure_text, plan_of
 from kam_core.views import TaskRow, TreeView, hidden_plan_refs, subtree_view, view_for
 
 STATUS_MARK = {"completed": "☑", "skipped": "⊘", "blocked": "⛔", "in_progress": "◐", "not_started": "☐"}
-PRIVATE_NAME = "(an objective in a private plan)"
 
 
 def risk_text(node: Node) -> str:
@@ -28,7 +27,7 @@ def risk_text(node: Node) -> str:
 
 
 def node_line(view: TreeView, node: Node, indent: int, hidden: set[str]) -> str:
-    name = PRIVATE_NAME if node.kind == "objective" and node.parent_ref in hidden else node.name
+    name = f"({private_name(node.ref)})" if plan_of(view.rollup, node) in hidden else node.name
     head = f"{'  ' * indent}{node.ref:<7} {name[:46]:<46}"
     figures = f"{bar(node.percent)} {pct(node.percent):>4}"
     extra = [x for x in (trend(view.trend.get(node.ref)), risk_text(node)) if x]

@@ -77,6 +77,7 @@ class TreeView:
     trend: dict[str, float] = field(default_factory=dict)  # ref -> points since the comparison day
     record: object = None
     subtitle: str = ""
+    goal_refs: dict[int, str] = field(default_factory=dict)  # business objective id -> "BO-n"
 
     def children(self, node: Node) -> list[Node]:
         return self.rollup.children(node)
@@ -164,6 +165,17 @@ def trends(
     return {keys[k].ref: keys[k].percent - v for k, v in latest.items()}
 
 
+def goal_refs(session: Session, workspace_id: int, rollup: Rollup) -> dict[int, str]:
+    """The references of the business objectives the rollup's objectives contribute to (one query)."""
+    ids = {n.extra.get("contributes_to_id") for n in rollup.of_kind("objective")} - {None}
+    if not ids:
+        return {}
+    stmt = select(BusinessObjective.id, BusinessObjective.number).where(
+        BusinessObjective.workspace_id == workspace_id, BusinessObjective.id.in_(ids)
+    )
+    return {goal_id: f"BO-{number}" for goal_id, number in session.execute(stmt)}
+
+
 def plan_view(session: Session, actor: Actor, ref: str, today: date | None = None) -> TreeView:
     today = today or today_utc()
     plan = get_by_ref(session, actor.workspace_id, Plan, ref, "plan")
@@ -175,6 +187,7 @@ def plan_view(session: Session, actor: Actor, ref: str, today: date | None = Non
     for row in rows:
         view.tasks.setdefault(row.tactic_ref, []).append(row)
     view.trend = trends(session, actor.workspace_id, rollup, list(rollup.nodes), today - timedelta(days=7))
+    view.goal_refs = goal_refs(session, actor.workspace_id, rollup)
     where = ""
     if plan.account_id:
         where = session.scalar(select(Account.name).where(Account.id == plan.account_id)) or ""
@@ -204,6 +217,7 @@ def subtree_view(session: Session, actor: Actor, ref: str, today: date | None = 
     for row in task_rows(session, actor.workspace_id, scope, members):
         view.tasks.setdefault(row.tactic_ref, []).append(row)
     view.trend = trends(session, actor.workspace_id, rollup, list(rollup.nodes), today - timedelta(days=7))
+    view.goal_refs = goal_refs(session, actor.workspace_id, rollup)
     return view
 
 

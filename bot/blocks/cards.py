@@ -18,14 +18,13 @@ from bot.blocks.kit import MESSAGE_BLOCKS, Block, actions, button, context, divi
 from bot.blocks.tasks import task_row
 from bot.ids import Action, View
 from bot.text import clip, esc, mention
-from kam_core.format import pct, period, plural
+from kam_core.format import pct, period, plural, private_name
 from kam_core.rollup import Node
-from kam_core.rollup.explain import measure_text
+from kam_core.rollup.explain import Explanation, measure_text, plan_of
 from kam_core.views import TaskRow, TreeView
 
 TASKS_PER_PAGE = 8
 CHILD_LIMIT = 12
-PRIVATE_NAME = "_an objective in a private plan_"
 
 
 def _facts(view: TreeView) -> str:
@@ -55,19 +54,21 @@ def _summary_counts(view: TreeView, node: Node) -> str:
     return " · ".join(bits)
 
 
+def is_hidden(view: TreeView, node: Node, hidden: set[str]) -> bool:
+    """An objective or tactic of a private plan the reader may not see: shown without its name."""
+    return plan_of(view.rollup, node) in hidden
+
+
 def _child_line(view: TreeView, node: Node, hidden: set[str]) -> str:
-    if node.kind == "objective" and node.parent_ref in hidden:
-        title = f"*{node.ref}* {PRIVATE_NAME}"
-    else:
-        title = node_title(node)
+    hide = is_hidden(view, node, hidden)
+    title = f"*{node.ref}* _{private_name(node.ref)}_" if hide else node_title(node)
     lines = [title, progress_line(node, view.trend.get(node.ref), projected=False)]
     extra = []
     if node.measure:
         extra.append(f"measure {esc(measure_text(node))}")
     goal_id = node.extra.get("contributes_to_id")
     if goal_id:
-        goal = next((g for g in view.rollup.nodes.values() if g.kind == "goal" and g.id == goal_id), None)
-        extra.append(f"contributes to {goal.ref}" if goal else "contributes to a business objective")
+        extra.append(f"contributes to {view.goal_refs.get(goal_id, 'a business objective')}")
     if node.kind == "tactic":
         extra.append(f"{node.counts.done}/{node.counts.counted} tasks")
     if extra:
@@ -121,10 +122,10 @@ def tree_card(
         blocks.append(context(f"Measure: {esc(measure_text(root))}"))
     budget = MESSAGE_BLOCKS - len(blocks) - 4  # leave room for the summary, actions and a pager
     kids = view.children(root)
-    if root.kind in ("plan", "goal", "sprint"):
+    if root.kind in ("plan", "goal"):
         blocks += _children(view, kids, hidden, budget, CHILD_LIMIT)
     else:
-        if root.kind == "objective":
+        if root.kind in ("objective", "sprint"):
             blocks += _children(view, kids, hidden, budget, 6)
             blocks.append(divider())
         blocks += _task_rows(view, root, kids, page, MESSAGE_BLOCKS - len(blocks) - 2, flash or {})
@@ -140,11 +141,7 @@ def _children(view: TreeView, kids: list[Node], hidden: set[str], budget: int, l
     blocks: list[Block] = []
     shown = kids[: min(limit, budget)]
     for kid in shown:
-        accessory = (
-            None
-            if kid.kind == "objective" and kid.parent_ref in hidden
-            else button("Open", Action.SHOW, kid.ref)
-        )
+        accessory = None if is_hidden(view, kid, hidden) else button("Open", Action.SHOW, kid.ref)
         blocks.append(
             section(_child_line(view, kid, hidden), accessory=accessory, block_id=f"node:{kid.ref}")
         )
@@ -163,34 +160,30 @@ def _task_rows(
     budget: int,
     flash: dict[str, list[tuple[str, float, float]]],
 ) -> list[Block]:
-    """Task rows, paged: every task of a tactic (open first), or the open tasks of an objective (plus any
-    task just changed, so the click stays in view)."""
+    """Task rows, paged: every task of a tactic (open first), or the open tasks of an objective or a
+    sprint, overdue first (plus any task just changed, so the click stays in view)."""
     tactics = [root] if root.kind == "tactic" else kids
     rows = [row for tactic in tactics for row in view.tasks.get(tactic.ref, [])]
-    if root.kind == "objective":
+    if root.kind in ("objective", "sprint"):
         rows = [row for row in rows if row.is_open or row.ref in flash]
     rows.sort(key=lambda r: (not r.is_open and r.ref not in flash, r.due or date.max, r.ref))
     pages = max(1, -(-len(rows) // TASKS_PER_PAGE))
     page = min(max(page, 1), pages)
     blocks: list[Block] = []
-    if root.kind == "objective":
+    if root.kind != "tactic":
         blocks.append(section(f"*Open tasks* ({len(rows)})" if rows else "_No open tasks._"))
     for row in rows[(page - 1) * TASKS_PER_PAGE : page * TASKS_PER_PAGE]:
-        blocks += task_row(row, view.today, show_tactic=root.kind == "objective", change=flash.get(row.ref))
+        blocks += task_row(row, view.today, show_tactic=root.kind != "tactic", change=flash.get(row.ref))
     if not rows and root.kind == "tactic":
         blocks.append(context("No tasks yet — add the first one."))
     return blocks[: budget - 2] + pager(root.kind, root.ref, page, pages)
 
 
-def why_card(view: TreeView, explanation: object) -> Card:
-    from kam_core.rollup.explain import Explanation
-
-    assert isinstance(explanation, Explanation)
-    ex = explanation
+def why_card(view: TreeView, ex: Explanation) -> Card:
     root = view.root
     lines = []
     for term in ex.terms:
-        name = PRIVATE_NAME if term.hidden else esc(clip(term.name, 60))
+        name = f"_{private_name(term.ref)}_" if term.hidden else esc(clip(term.name, 60))
         weight = f" × weight {term.weight:g}" if root.kind in ("objective", "plan") else ""
         note = f" — _{term.note}_" if term.note else ""
         lines.append(f"• *{term.ref}* {name}: {pct(term.percent)}{weight}{note}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kam_core.format import amount, day, one_decimal, pct, plural
+from kam_core.format import amount, day, one_decimal, pct, plural, private_name
 from kam_core.rollup.engine import Node, Rollup
 from kam_core.rollup.risk import AT_RISK_POINTS, OFF_TRACK_POINTS, Risk
 
@@ -44,6 +44,15 @@ class Explanation:
         return f"{self.node.ref} {self.node.name} — {pct(self.node.percent)}"
 
 
+def plan_of(rollup: Rollup, node: Node) -> str | None:
+    """The plan an objective or a tactic belongs to (None for other kinds)."""
+    if node.kind == "objective":
+        return node.parent_ref
+    if node.kind == "tactic" and node.parent_ref in rollup.nodes:
+        return rollup[node.parent_ref].parent_ref
+    return None
+
+
 def explain(rollup: Rollup, ref: str, hidden_plans: set[str] | None = None) -> Explanation:
     node = rollup[ref]
     hidden_plans = hidden_plans or set()
@@ -58,7 +67,7 @@ def explain(rollup: Rollup, ref: str, hidden_plans: set[str] | None = None) -> E
             ex.arithmetic = "no counted tasks yet = 0%"
     else:
         for kid in kids:
-            hidden = kid.kind == "objective" and (kid.parent_ref in hidden_plans)
+            hidden = plan_of(rollup, kid) in hidden_plans
             note = "" if kid.included else f"{kid.excluded_reason} — left out"
             ex.terms.append(Term(kid.ref, kid.name, kid.percent, kid.weight, kid.included, note, hidden))
         ex.arithmetic = _arithmetic(node, ex.terms)
@@ -147,7 +156,7 @@ def explanation_text(ex: Explanation) -> str:
     """Plain text for the CLI (`kam why`)."""
     lines = [ex.headline, f"Formula: {ex.formula}"]
     for t in ex.terms:
-        name = "(an objective in a private plan)" if t.hidden else t.name
+        name = f"({private_name(t.ref)})" if t.hidden else t.name
         weight = f" × weight {one_decimal(t.weight)}" if ex.node.kind in ("objective", "plan") else ""
         tail = f"  [{t.note}]" if t.note else ""
         lines.append(f"  {t.ref:<8} {name[:48]:<48} {pct(t.percent):>5}{weight}{tail}")
