@@ -155,6 +155,7 @@ def _rows(session: Session, stmt: Any) -> list[Any]:
 
 
 UNITS = {unit.value: unit for unit in MeasureUnit}
+MAX_ID_LIST = 5000  # an IN list longer than this (SQLite allows 32766 parameters) is read by joins
 
 
 def _measure(
@@ -250,7 +251,8 @@ def _build(
         .where(Tactic.workspace_id == workspace_id, *scoped)
         .order_by(Tactic.number),
     )
-    counts = _task_counts(session, workspace_id, scoped, today)
+    tactic_ids = [row[0] for row in tactics] if scoped else None
+    counts = _task_counts(session, workspace_id, scoped, tactic_ids, today)
 
     kids: dict[str, list[Node]] = {}  # parent ref -> child nodes, for the arithmetic below
     plan_nodes: dict[int, Node] = {}
@@ -323,8 +325,12 @@ def _build(
 
 
 def _task_counts(
-    session: Session, workspace_id: int, scoped: tuple[Any, ...], today: date
+    session: Session, workspace_id: int, scoped: tuple[Any, ...], tactic_ids: list[int] | None, today: date
 ) -> dict[int, Counts]:
+    """One GROUP BY over the tasks of the tactics in scope (all of the workspace's when not scoped).
+    A scope is probed by tactic id through the (tactic_id, status) index; the workspace condition stays,
+    written as an expression ("+ 0") so that no planner prefers scanning all the workspace's tasks by it.
+    A very large scope (more ids than MAX_ID_LIST) is read by joins instead."""
     status = Task.status
     stmt = select(
         Task.tactic_id,
@@ -333,17 +339,20 @@ def _task_counts(
         func.count().filter(status == TaskStatus.SKIPPED),
         func.count().filter(status == TaskStatus.BLOCKED),
         func.count().filter(status.in_(OPEN_TASK), Task.due_date < today),
-    ).where(Task.workspace_id == workspace_id)
-    if scoped:
-        stmt = (
-            stmt.join(Tactic, Tactic.id == Task.tactic_id)
-            .join(Objective, Objective.id == Tactic.objective_id)
-            .where(*scoped)
-        )
-    stmt = stmt.group_by(Task.tactic_id)
+    )
+    if tactic_ids is not None and len(tactic_ids) <= MAX_ID_LIST:
+        stmt = stmt.where((Task.workspace_id + 0) == workspace_id, Task.tactic_id.in_(tactic_ids))
+    else:
+        stmt = stmt.where(Task.workspace_id == workspace_id)
+        if scoped:
+            stmt = (
+                stmt.join(Tactic, Tactic.id == Task.tactic_id)
+                .join(Objective, Objective.id == Tactic.objective_id)
+                .where(*scoped)
+            )
     return {
         tactic_id: Counts(total - skipped, done, total - done - skipped, blocked, overdue, skipped)
-        for tactic_id, total, done, skipped, blocked, overdue in _rows(session, stmt)
+        for tactic_id, total, done, skipped, blocked, overdue in _rows(session, stmt.group_by(Task.tactic_id))
     }
 
 
