@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +26,12 @@ __all__ = [
     "rollup_workspace",
     "today_utc",
 ]
+
+
+def _ids(session: Session, stmt: Any) -> list[int]:
+    """The plans in scope as a literal list: every later query of the rollup is then a plain lookup by
+    id, which no query planner gets wrong, statistics or not."""
+    return list(session.scalars(stmt))
 
 
 def today_utc() -> date:
@@ -53,17 +60,20 @@ def rollup_sprints(
         select(Objective.plan_id)
         .join(Tactic, Tactic.objective_id == Objective.id)
         .where(Tactic.workspace_id == workspace_id, Tactic.sprint_id.in_(sprint_ids))
+        .distinct()
     )
-    rollup = _load(session, workspace_id, PlanModel.id.in_(plans), today or today_utc())
+    rollup = _load(session, workspace_id, PlanModel.id.in_(_ids(session, plans)), today or today_utc())
     add_sprints(session, workspace_id, rollup, sprint_ids)
     return rollup
 
 
 def rollup_goals(session: Session, workspace_id: int, today: date | None = None) -> Rollup:
     """The business-objective tree with every plan that contributes to it."""
-    plans = select(Objective.plan_id).where(
-        Objective.workspace_id == workspace_id, Objective.contributes_to_id.is_not(None)
+    plans = (
+        select(Objective.plan_id)
+        .where(Objective.workspace_id == workspace_id, Objective.contributes_to_id.is_not(None))
+        .distinct()
     )
-    rollup = _load(session, workspace_id, PlanModel.id.in_(plans), today or today_utc())
+    rollup = _load(session, workspace_id, PlanModel.id.in_(_ids(session, plans)), today or today_utc())
     add_goals(session, workspace_id, rollup, goal_rows(session, workspace_id))
     return rollup

@@ -131,11 +131,6 @@ class Rollup:
 # ---------------------------------------------------------------- loading
 
 
-def _plans_in_scope(workspace_id: int, plan_clause: ColumnElement[bool] | None) -> Any:
-    stmt = select(Plan.id).where(Plan.workspace_id == workspace_id)
-    return stmt.where(plan_clause) if plan_clause is not None else stmt
-
-
 def _in_scope(plan_clause: ColumnElement[bool] | None, condition: ColumnElement[bool]) -> tuple[Any, ...]:
     """The plan-scope condition, or none for a whole-workspace rollup (the workspace filter suffices)."""
     return () if plan_clause is None else (condition,)
@@ -189,7 +184,6 @@ def _load(
 def _build(
     session: Session, workspace_id: int, plan_clause: ColumnElement[bool] | None, today: date
 ) -> Rollup:
-    plan_ids = _plans_in_scope(workspace_id, plan_clause)
     rollup = Rollup(today=today)
     plans = _rows(
         session,
@@ -204,7 +198,7 @@ def _build(
             Plan.owner_id,
             _code(Plan.visibility),
         )
-        .where(Plan.workspace_id == workspace_id, *_in_scope(plan_clause, Plan.id.in_(plan_ids)))
+        .where(Plan.workspace_id == workspace_id, *(() if plan_clause is None else (plan_clause,)))
         .order_by(Plan.kind, Plan.number),
     )
     # The rest of the scope is given by the plan ids just read, as a literal list and plain joins: the
