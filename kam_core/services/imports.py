@@ -12,13 +12,14 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kam_core.actor import Actor
-from kam_core.audit import record_event
+from kam_core.audit import capture, record_event
 from kam_core.enums import Level, Role
 from kam_core.errors import KamError
 from kam_core.models import Account, Contact, Member, Territory
@@ -26,6 +27,10 @@ from kam_core.permissions import forget_territories, require_admin
 from kam_core.schemas import USER_ID
 from kam_core.services.workspaces import create_member
 
+TERRITORY_FIELDS = ("name", "level", "parent_id", "manager_id", "external_id")
+ACCOUNT_FIELDS = ("name", "external_id", "account_type", "territory_id")
+CONTACT_FIELDS = ("name", "title", "account_id", "external_id")
+MEMBER_FIELDS = ("name", "email", "tz", "role")
 COLUMNS = {
     "territories": (("name", "level"), ("parent", "manager", "external_id")),
     "accounts": (("external_id", "name"), ("type", "territory")),
@@ -46,6 +51,7 @@ class RowError:
 
 class ImportFailed(KamError):
     def __init__(self, kind: str, errors: list[RowError]) -> None:
+        errors = sorted(errors, key=lambda e: e.line)  # in file order (stable within a line)
         self.errors = errors
         shown = "\n".join(f"  {e}" for e in errors[:50])
         more = f"\n  … and {len(errors) - 50} more" if len(errors) > 50 else ""
@@ -113,6 +119,38 @@ def import_csv(
     return result
 
 
+def _check_unique(rows: list[tuple[int, dict[str, str]]], column: str, errors: list[RowError]) -> None:
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        if row[column] in seen:
+            errors.append(RowError(line, column, f"duplicate of line {seen[row[column]]}"))
+        seen[row[column]] = line
+
+
+def _existing(session: Session, actor: Actor, model: Any, key: str) -> dict[str, Any]:
+    """The workspace's records of `model` by a key column (lower-cased names, exact ids)."""
+    records = session.scalars(select(model).where(model.workspace_id == actor.workspace_id))
+    return {(getattr(r, key).lower() if key == "name" else getattr(r, key)): r for r in records}
+
+
+def _track(
+    session: Session,
+    actor: Actor,
+    result: ImportResult,
+    record: Any,
+    before: dict[str, Any] | None,
+    fields: tuple[str, ...],
+) -> None:
+    """Count the row and audit it: "imported" with the values before (None: created) and after."""
+    if before is None:
+        result.created += 1
+    else:
+        result.updated += 1
+    after = capture(record, fields)
+    if before != after:
+        record_event(session, actor, "imported", record, before=before, after=after)
+
+
 def _members_by_key(session: Session, actor: Actor) -> dict[str, Member]:
     members = session.scalars(select(Member).where(Member.workspace_id == actor.workspace_id))
     out: dict[str, Member] = {}
@@ -127,10 +165,7 @@ def _territories(
     session: Session, actor: Actor, rows: list[tuple[int, dict[str, str]]], errors: list[RowError]
 ) -> ImportResult:
     result = ImportResult("territories")
-    existing = {
-        t.name.lower(): t
-        for t in session.scalars(select(Territory).where(Territory.workspace_id == actor.workspace_id))
-    }
+    existing = _existing(session, actor, Territory, "name")
     members = _members_by_key(session, actor)
     levels: dict[str, Level] = {name: t.level for name, t in existing.items()}
     parsed: list[tuple[int, dict[str, str], Level]] = []
@@ -172,13 +207,11 @@ def _territories(
     by_name = dict(existing)
     for _line, row, level in sorted(parsed, key=lambda p: list(Level).index(p[2])):
         territory = by_name.get(row["name"].lower())
+        before = capture(territory, TERRITORY_FIELDS) if territory is not None else None
         if territory is None:
             territory = Territory(workspace_id=actor.workspace_id, name=row["name"], level=level)
             session.add(territory)
             by_name[row["name"].lower()] = territory
-            result.created += 1
-        else:
-            result.updated += 1
         territory.level = level
         parent_row = by_name.get(row.get("parent", "").lower())
         session.flush()
@@ -186,15 +219,8 @@ def _territories(
         manager = members.get(row.get("manager", "").lower())
         territory.manager_id = manager.id if manager else None
         territory.external_id = row.get("external_id") or territory.external_id
+        _track(session, actor, result, territory, before, TERRITORY_FIELDS)
     forget_territories(session, actor.workspace_id)
-    session.flush()
-    record_event(
-        session,
-        actor,
-        "imported",
-        actor.member,
-        after={"kind": "territories", "created": result.created, "updated": result.updated},
-    )
     return result
 
 
@@ -202,19 +228,10 @@ def _accounts(
     session: Session, actor: Actor, rows: list[tuple[int, dict[str, str]]], errors: list[RowError]
 ) -> ImportResult:
     result = ImportResult("accounts")
-    territories = {
-        t.name.lower(): t
-        for t in session.scalars(select(Territory).where(Territory.workspace_id == actor.workspace_id))
-    }
-    existing = {
-        a.external_id: a
-        for a in session.scalars(select(Account).where(Account.workspace_id == actor.workspace_id))
-    }
-    seen: dict[str, int] = {}
+    territories = _existing(session, actor, Territory, "name")
+    existing = _existing(session, actor, Account, "external_id")
+    _check_unique(rows, "external_id", errors)
     for line, row in rows:
-        if row["external_id"] in seen:
-            errors.append(RowError(line, "external_id", f"duplicate of line {seen[row['external_id']]}"))
-        seen[row["external_id"]] = line
         if row.get("territory") and row["territory"].lower() not in territories:
             errors.append(
                 RowError(line, "territory", f"no territory “{row['territory']}” (import territories first)")
@@ -225,26 +242,17 @@ def _accounts(
         return result
     for _line, row in rows:
         account = existing.get(row["external_id"])
+        before = capture(account, ACCOUNT_FIELDS) if account is not None else None
         if account is None:
             account = Account(
                 workspace_id=actor.workspace_id, external_id=row["external_id"], name=row["name"]
             )
             session.add(account)
-            result.created += 1
-        else:
-            result.updated += 1
         account.name = row["name"]
         account.account_type = row.get("type") or account.account_type or "Hospital"
         territory = territories.get(row.get("territory", "").lower())
         account.territory_id = territory.id if territory else None
-    session.flush()
-    record_event(
-        session,
-        actor,
-        "imported",
-        actor.member,
-        after={"kind": "accounts", "created": result.created, "updated": result.updated},
-    )
+        _track(session, actor, result, account, before, ACCOUNT_FIELDS)
     return result
 
 
@@ -252,25 +260,17 @@ def _contacts(
     session: Session, actor: Actor, rows: list[tuple[int, dict[str, str]]], errors: list[RowError]
 ) -> ImportResult:
     result = ImportResult("contacts")
-    accounts = {
-        a.external_id: a
-        for a in session.scalars(select(Account).where(Account.workspace_id == actor.workspace_id))
-    }
-    existing = {
-        c.external_id: c
-        for c in session.scalars(select(Contact).where(Contact.workspace_id == actor.workspace_id))
-    }
-    seen: dict[str, int] = {}
+    accounts = _existing(session, actor, Account, "external_id")
+    existing = _existing(session, actor, Contact, "external_id")
+    _check_unique(rows, "external_id", errors)
     for line, row in rows:
-        if row["external_id"] in seen:
-            errors.append(RowError(line, "external_id", f"duplicate of line {seen[row['external_id']]}"))
-        seen[row["external_id"]] = line
         if row["account"] not in accounts:
             errors.append(RowError(line, "account", f"no account with external id “{row['account']}”"))
     if errors:
         return result
     for _line, row in rows:
         contact = existing.get(row["external_id"])
+        before = capture(contact, CONTACT_FIELDS) if contact is not None else None
         if contact is None:
             contact = Contact(
                 workspace_id=actor.workspace_id,
@@ -279,20 +279,10 @@ def _contacts(
                 account_id=accounts[row["account"]].id,
             )
             session.add(contact)
-            result.created += 1
-        else:
-            result.updated += 1
         contact.name = row["name"]
         contact.title = row.get("title") or contact.title
         contact.account_id = accounts[row["account"]].id
-    session.flush()
-    record_event(
-        session,
-        actor,
-        "imported",
-        actor.member,
-        after={"kind": "contacts", "created": result.created, "updated": result.updated},
-    )
+        _track(session, actor, result, contact, before, CONTACT_FIELDS)
     return result
 
 
@@ -300,14 +290,11 @@ def _members(
     session: Session, actor: Actor, rows: list[tuple[int, dict[str, str]]], errors: list[RowError]
 ) -> ImportResult:
     result = ImportResult("members")
-    seen: dict[str, int] = {}
+    _check_unique(rows, "slack_user_id", errors)
     for line, row in rows:
         uid = row["slack_user_id"]
         if not USER_ID.match(uid):
             errors.append(RowError(line, "slack_user_id", f"“{uid}” is not a Slack user id like U0123ABCD"))
-        if uid in seen:
-            errors.append(RowError(line, "slack_user_id", f"duplicate of line {seen[uid]}"))
-        seen[uid] = line
         if row.get("role"):
             try:
                 Role.parse(row["role"])
@@ -322,30 +309,18 @@ def _members(
                 errors.append(RowError(line, "tz", f"“{row['tz']}” is not an IANA time zone"))
     if errors:
         return result
-    existing = {
-        m.slack_user_id: m
-        for m in session.scalars(select(Member).where(Member.workspace_id == actor.workspace_id))
-    }
+    existing = _existing(session, actor, Member, "slack_user_id")
     for _line, row in rows:
         member = existing.get(row["slack_user_id"])
+        before = capture(member, MEMBER_FIELDS) if member is not None else None
         if member is None:
             member = create_member(session, actor.workspace_id, row["slack_user_id"])
-            result.created += 1
-        else:
-            result.updated += 1
         member.name = row.get("name") or member.name
         member.email = row.get("email") or member.email
         member.tz = row.get("tz") or member.tz
         if row.get("role"):
-            member.role = Role(Role.parse(row["role"]).value)
-    session.flush()
-    record_event(
-        session,
-        actor,
-        "imported",
-        actor.member,
-        after={"kind": "members", "created": result.created, "updated": result.updated},
-    )
+            member.role = Role.parse(row["role"])
+        _track(session, actor, result, member, before, MEMBER_FIELDS)
     return result
 
 
