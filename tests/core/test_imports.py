@@ -149,13 +149,13 @@ def test_bad_territory_rows(world: World) -> None:
         "Bogus,continent,,\n"
     )
     assert [(line, column) for line, column, _ in failure(world, "territories", text)] == [
-        (7, "level"),
         (2, "parent"),
         (3, "parent"),
         (4, "parent"),
         (5, "parent"),
         (6, "manager"),
-    ]
+        (7, "level"),
+    ]  # in file order
 
 
 def test_header_problems_are_reported_on_line_one(world: World) -> None:
