@@ -87,15 +87,16 @@ def _this_year() -> tuple[date, date]:
     return date(today.year, 1, 1), date(today.year, 12, 31)
 
 
-def plan_modal(owner: str, channel: str | None) -> Block:
+def _long_text(field: str, label: str) -> Block:
+    return input_block(field, label, text_input(field, multiline=True, max_length=3000), optional=True)
+
+
+def _plan_inputs(example: str, anchor: Block, owner: str) -> list[Block]:
+    """What account and territory plans share: name, what they are for, owner, period, who sees them."""
     start, end = _this_year()
-    blocks = [
-        input_block(
-            "name", "Plan name", text_input("name", placeholder="Charité Oncology 2027", max_length=200)
-        ),
-        input_block(
-            "account", "Account", external_select(Action.ACCOUNT_SELECT, placeholder="Search accounts…")
-        ),
+    return [
+        input_block("name", "Plan name", text_input("name", placeholder=example, max_length=200)),
+        anchor,
         input_block("owner", "Owner", users_select("owner", initial=owner)),
         *_period_inputs(start, end),
         input_block(
@@ -111,63 +112,27 @@ def plan_modal(owner: str, channel: str | None) -> Block:
             ),
         ),
         input_block("participants", "Participants", multi_users_select("participants"), optional=True),
-        input_block("vision", "Vision", text_input("vision", multiline=True, max_length=3000), optional=True),
-        input_block(
-            "priorities",
-            "Priorities",
-            text_input("priorities", multiline=True, max_length=3000),
-            optional=True,
-        ),
-        input_block(
-            "strengths", "Strengths", text_input("strengths", multiline=True, max_length=3000), optional=True
-        ),
-        input_block(
-            "weaknesses",
-            "Weaknesses",
-            text_input("weaknesses", multiline=True, max_length=3000),
-            optional=True,
-        ),
-        input_block(
-            "opportunities",
-            "Opportunities",
-            text_input("opportunities", multiline=True, max_length=3000),
-            optional=True,
-        ),
-        input_block(
-            "threats", "Threats", text_input("threats", multiline=True, max_length=3000), optional=True
-        ),
+        _long_text("vision", "Vision"),
     ]
+
+
+def plan_modal(owner: str, channel: str | None) -> Block:
+    account = input_block(
+        "account", "Account", external_select(Action.ACCOUNT_SELECT, placeholder="Search accounts…")
+    )
+    swot = [
+        _long_text(field, field.capitalize())
+        for field in ("priorities", "strengths", "weaknesses", "opportunities", "threats")
+    ]
+    blocks = _plan_inputs("Charité Oncology 2027", account, owner) + swot
     return modal(View.PLAN_NEW, "New account plan", blocks, private_metadata=meta(channel=channel))
 
 
 def tplan_modal(owner: str, channel: str | None) -> Block:
-    start, end = _this_year()
-    blocks = [
-        input_block(
-            "name", "Plan name", text_input("name", placeholder="Berlin Territory Plan 2027", max_length=200)
-        ),
-        input_block(
-            "territory",
-            "Territory",
-            external_select(Action.TERRITORY_SELECT, placeholder="Search territories…"),
-        ),
-        input_block("owner", "Owner", users_select("owner", initial=owner)),
-        *_period_inputs(start, end),
-        input_block(
-            "visibility",
-            "Who can see it",
-            radio_buttons(
-                "visibility",
-                [
-                    option("Everyone in the workspace", "workspace"),
-                    option("Only its owner and participants", "private"),
-                ],
-                initial="workspace",
-            ),
-        ),
-        input_block("participants", "Participants", multi_users_select("participants"), optional=True),
-        input_block("vision", "Vision", text_input("vision", multiline=True, max_length=3000), optional=True),
-    ]
+    territory = input_block(
+        "territory", "Territory", external_select(Action.TERRITORY_SELECT, placeholder="Search territories…")
+    )
+    blocks = _plan_inputs("Berlin Territory Plan 2027", territory, owner)
     return modal(View.TPLAN_NEW, "New territory plan", blocks, private_metadata=meta(channel=channel))
 
 

@@ -63,35 +63,12 @@ def create_account_plan(
 ) -> AccountPlan:
     data = data if isinstance(data, AccountPlanCreate) else parse(AccountPlanCreate, data)
     account = account_by_key(session, actor, data.account)
-    require_not_viewer(actor, "account plan")
-    owner = resolve_member(session, actor, data.owner, "owner")
-    participants = [resolve_member(session, actor, user, "participants") for user in data.participants]
     products = [product_named(session, actor, name) for name in data.products]
-    plan = new_record(
-        session,
-        actor,
-        AccountPlan(
-            account_id=account.id,
-            name=data.name,
-            owner_id=owner.id,
-            period_start=data.period_start,
-            period_end=data.period_end,
-            visibility=data.visibility,
-            vision=data.vision,
-            priorities=data.priorities,
-            strengths=data.strengths,
-            weaknesses=data.weaknesses,
-            opportunities=data.opportunities,
-            threats=data.threats,
-            status=WorkStatus.NOT_STARTED,
-        ),
-    )
-    session.flush()
-    for member in participants:
-        _add_participant(session, actor, plan, member.slack_user_id, "Contributor")
-    for product in products:
-        session.add(PlanProduct(workspace_id=actor.workspace_id, plan_id=plan.id, product_id=product.id))
-    record_event(session, actor, "created", plan, after=capture(plan, PLAN_FIELDS))
+    swot = {
+        k: getattr(data, k) for k in ("priorities", "strengths", "weaknesses", "opportunities", "threats")
+    }
+    plan = AccountPlan(account_id=account.id, **swot)
+    _create_plan(session, actor, plan, data, products)
     return plan
 
 
@@ -100,28 +77,32 @@ def create_territory_plan(
 ) -> TerritoryPlan:
     data = data if isinstance(data, TerritoryPlanCreate) else parse(TerritoryPlanCreate, data)
     territory = territory_named(session, actor, data.territory)
-    require_not_viewer(actor, "territory plan")
+    plan = TerritoryPlan(territory_id=territory.id)
+    _create_plan(session, actor, plan, data, [])
+    return plan
+
+
+def _create_plan(
+    session: Session,
+    actor: Actor,
+    plan: Plan,
+    data: AccountPlanCreate | TerritoryPlanCreate,
+    products: list[Any],
+) -> None:
+    """What every plan shares: checked before anything is written, then created, staffed and audited."""
+    require_not_viewer(actor, plan.LABEL)
     owner = resolve_member(session, actor, data.owner, "owner")
     participants = [resolve_member(session, actor, user, "participants") for user in data.participants]
-    plan = new_record(
-        session,
-        actor,
-        TerritoryPlan(
-            territory_id=territory.id,
-            name=data.name,
-            owner_id=owner.id,
-            period_start=data.period_start,
-            period_end=data.period_end,
-            visibility=data.visibility,
-            vision=data.vision,
-            status=WorkStatus.NOT_STARTED,
-        ),
-    )
+    plan.name, plan.owner_id, plan.status = data.name, owner.id, WorkStatus.NOT_STARTED
+    plan.period_start, plan.period_end = data.period_start, data.period_end
+    plan.visibility, plan.vision = data.visibility, data.vision
+    new_record(session, actor, plan)
     session.flush()
     for member in participants:
         _add_participant(session, actor, plan, member.slack_user_id, "Contributor")
+    for product in products:
+        session.add(PlanProduct(workspace_id=actor.workspace_id, plan_id=plan.id, product_id=product.id))
     record_event(session, actor, "created", plan, after=capture(plan, PLAN_FIELDS))
-    return plan
 
 
 def get_plan(*, session: Session, actor: Actor, ref: str, field: str = "plan") -> Plan:
