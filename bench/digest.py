@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import secrets
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -25,18 +23,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from slack_sdk import WebClient
-from sqlalchemy import Engine, create_engine, event, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, event, insert, select, text
 
 from bot.publisher import ChannelPacer, SlackPublisher
 from kam_core import migrate
-from kam_core.db import make_engine, make_session_factory, normalize_url, session_scope
+from kam_core.db import make_engine, make_session_factory, session_scope
 from kam_core.demo import CHANNELS, PEOPLE, seed_demo
 from kam_core.digests.tick import TickOptions, run_tick
 from kam_core.enums import DigestKind, ScopeType
 from kam_core.models import Account, BusinessObjective, DigestSubscription, Member, Plan, Sprint, Workspace
 from slackemu import Channel, SlackEmulator, User
 from tests.core.support import bulk_plan
+from tests.scratchdb import scratch_database
 
 AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)  # a Monday, 09:00 UTC
 TODAY = AT.date()
@@ -53,23 +51,6 @@ class Counting:
         if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
             with self._lock:
                 self.count += 1
-
-
-def database(kind: str, pg_url: str) -> tuple[str, object]:
-    if kind == "sqlite":
-        folder = tempfile.mkdtemp(prefix="kam-bench-")
-        return f"sqlite:///{folder}/bench.db", lambda: None
-    base = make_url(normalize_url(pg_url))
-    name = f"kam_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def workspace(factory: object, extra_plans: int, subscriptions: int, channels: list[str]) -> tuple[str, int]:
@@ -205,13 +186,10 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
-    url, drop = database(args.db, args.pg_url)
-    try:
+    with scratch_database(args.pg_url if args.db == "postgres" else "sqlite", "kam_bench") as url:
         migrate.upgrade(make_engine(url))
         small = run(url, 0, 40, 10, args.workers)
         large = run(url, args.large_plans, args.subscriptions, args.channels, args.workers)
-    finally:
-        drop()  # type: ignore[operator]
     print(
         f"digest benchmark on {args.db}: {args.subscriptions} subscriptions due at the same minute, "
         f"{args.channels} channels, 1 message/s/channel enforced by the fake Slack"

@@ -21,9 +21,7 @@ import argparse
 import gc
 import os
 import random
-import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,11 +29,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, insert, text
-from sqlalchemy.engine import make_url
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import Engine, Table, event, insert, text
 
 from kam_core import migrate
-from kam_core.db import make_engine, make_session_factory, normalize_url
+from kam_core.db import make_engine, make_session_factory
 from kam_core.models import (
     Account,
     BusinessObjective,
@@ -50,6 +49,7 @@ from kam_core.models import (
     Workspace,
 )
 from kam_core.rollup import rollup_workspace
+from tests.scratchdb import scratch_database
 
 TODAY = date(2026, 6, 1)
 PERIOD = (date(2026, 1, 1), date(2026, 12, 31))
@@ -68,27 +68,12 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 @contextmanager
 def fresh_database(kind: str, pg_url: str) -> Iterator[Engine]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="kam-bench-") as folder:
-            engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
-            try:
-                yield engine
-            finally:
-                engine.dispose()
-        return
-    base = make_url(normalize_url(pg_url))
-    name = f"kam_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(pg_url if kind == "postgres" else "sqlite", "kam_bench") as url:
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 # ---------------------------------------------------------------- data

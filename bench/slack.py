@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import secrets
 import statistics
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,17 +25,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from sqlalchemy import Engine, create_engine, event, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, event, select
 
 from bot.app import build_app
 from bot.server import HttpServer, make_wsgi
 from kam_core import migrate
-from kam_core.db import make_engine, make_session_factory, normalize_url, session_scope
+from kam_core.db import make_engine, make_session_factory, session_scope
 from kam_core.demo import CHANNELS, PEOPLE, seed_demo
 from kam_core.models import Account, Member, Objective, Tactic, Task, Workspace
 from slackemu import Channel, SlackEmulator, User
 from tests.core.support import bulk_plan
+from tests.scratchdb import scratch_database
 
 TODAY = date.today()
 CHANNEL = "C0KAMTEAM"
@@ -57,22 +54,6 @@ class Queries:
         if not str(args[2]).lstrip().upper().startswith(SKIP):
             with self._lock:
                 self.count += 1
-
-
-def database(kind: str, pg_url: str) -> tuple[str, Callable[[], None]]:
-    if kind == "sqlite":
-        return f"sqlite:///{tempfile.mkdtemp(prefix='kam-bench-')}/bench.db", lambda: None
-    base = make_url(normalize_url(pg_url))
-    name = f"kam_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def seed(factory: Any) -> tuple[str, dict[str, str]]:
@@ -153,7 +134,11 @@ def main() -> int:
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    url, drop = database(args.db, args.pg_url)
+    with scratch_database(args.pg_url if args.db == "postgres" else "sqlite", "kam_bench") as url:
+        return bench(url, args.runs, args.db)
+
+
+def bench(url: str, runs: int, db: str) -> int:
     engine = make_engine(url)
     try:
         migrate.upgrade(engine)
@@ -167,14 +152,13 @@ def main() -> int:
         server.start()
         floor = floor_app(emu)
         try:
-            report(emu, server, floor, engine, big, args.runs, args.db)
+            report(emu, server, floor, engine, big, runs, db)
         finally:
             server.stop()
             floor.stop()
             emu.stop()
     finally:
         engine.dispose()
-        drop()
     return 0
 
 

@@ -4,52 +4,24 @@ migrated with Alembic, and a fresh workspace per test (workspace scoping keeps t
 from __future__ import annotations
 
 import os
-import secrets
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from kam_core import migrate
-from kam_core.db import make_engine, make_session_factory, normalize_url
+from kam_core.db import make_engine, make_session_factory
 from tests.factories import World
-
-
-def _create_pg_database(url: str) -> tuple[str, str]:
-    base = make_url(normalize_url(url))
-    name = f"kam_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False), name
-
-
-def _drop_pg_database(url: str, name: str) -> None:
-    admin = create_engine(make_url(normalize_url(url)), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+from tests.scratchdb import scratch_database
 
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A fresh database for this test run: a new PostgreSQL database on the server named by
     KAM_TEST_DATABASE_URL, or a SQLite file in a temporary folder."""
-    configured = os.environ.get("KAM_TEST_DATABASE_URL", "").strip()
-    if configured.startswith("postgres"):
-        url, name = _create_pg_database(configured)
-        try:
-            yield url
-        finally:
-            _drop_pg_database(configured, name)
-    else:
-        with tempfile.TemporaryDirectory(prefix="kam-test-") as folder:
-            yield f"sqlite:///{Path(folder) / 'kam.db'}"
+    with scratch_database(os.environ.get("KAM_TEST_DATABASE_URL", "").strip()) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
