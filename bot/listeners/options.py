@@ -14,7 +14,7 @@ from bot.context import Deps, KamRequest
 from bot.ids import Action
 from kam_core.actor import Actor
 from kam_core.db import session_scope
-from kam_core.enums import TacticStatus
+from kam_core.enums import Level, TacticStatus
 from kam_core.models import Account, BusinessObjective, Contact, Member, Objective, Plan, Tactic, Territory
 from kam_core.permissions import visible_plans_clause
 from kam_core.refs import get_by_ref
@@ -52,6 +52,8 @@ def territory_options(req: KamRequest, query: str) -> list[dict[str, Any]]:
 
 def goal_options(req: KamRequest, query: str) -> list[dict[str, Any]]:
     stmt = select(BusinessObjective).where(BusinessObjective.workspace_id == req.actor.workspace_id)
+    if req.body.get("block_id") == "contributes_to":  # objectives serve territory-level goals
+        stmt = stmt.where(BusinessObjective.level == Level.TERRITORY)
     if query:
         stmt = stmt.where(func.lower(BusinessObjective.name).like(_like(query), escape="\\"))
     rows = req.session.scalars(stmt.order_by(BusinessObjective.number).limit(LIMIT))

@@ -68,6 +68,7 @@ class Measure:
     label: str | None = None
     currency: str | None = None
     rolled_from: list[str] = field(default_factory=list)  # refs whose values made `current`
+    not_comparable: list[str] = field(default_factory=list)  # children measured in another unit/currency
 
     @property
     def attainment(self) -> float | None:
@@ -488,14 +489,21 @@ def _compute_goal(rollup: Rollup, nodes: dict[int, Node], node: Node, done: set[
 
 
 def _roll_measure(node: Node, kids: list[Node]) -> None:
+    """Sum (number, currency) or average (percent) the children's current values. Only like is added to
+    like: the same unit and, for currency, the same currency (an amount in another currency is left out
+    and named in `not_comparable`, never converted silently)."""
     if node.measure is None:
         return
-    unit = node.measure.unit
-    inputs = [
-        k
-        for k in kids
-        if k.included and k.measure and k.measure.unit is unit and k.measure.current is not None
-    ]
+    unit, currency = node.measure.unit, node.measure.currency
+
+    def comparable(m: Measure) -> bool:
+        return m.unit is unit and (
+            unit is not MeasureUnit.CURRENCY or (m.currency or None) == (currency or None)
+        )
+
+    measured = [k for k in kids if k.included and k.measure and k.measure.current is not None]
+    inputs = [k for k in measured if k.measure and comparable(k.measure)]
+    node.measure.not_comparable = [k.ref for k in measured if k not in inputs]
     if not inputs:
         return
     values = [k.measure.current for k in inputs if k.measure and k.measure.current is not None]

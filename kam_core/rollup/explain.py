@@ -149,6 +149,8 @@ def measure_text(node: Node) -> str:
     if m.rolled_from:
         how = "mean" if m.unit.value == "percent" else "sum"
         text += f" — {how} of {', '.join(m.rolled_from)}"
+    if m.not_comparable:
+        text += f"; left out, measured in another unit or currency: {', '.join(m.not_comparable)}"
     return text
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from kam_core.actor import Actor
 from kam_core.audit import capture, record_event
-from kam_core.enums import WorkStatus
+from kam_core.enums import Level, WorkStatus
 from kam_core.errors import InvalidInput, NotFound
 from kam_core.locking import check_version
 from kam_core.models import BusinessObjective, Objective, ObjectiveTemplate, Plan, utcnow
@@ -48,6 +48,21 @@ def objective_template(
     return template
 
 
+def contributed_goal(session: Session, actor: Actor, ref: str | None) -> BusinessObjective | None:
+    """The business objective an objective serves. Objectives contribute to territory-level goals; an
+    affiliate goal is the mean of its territories, a global goal the mean of its affiliates (§3)."""
+    if not ref:
+        return None
+    goal = by_ref(session, actor, BusinessObjective, ref, "contributes_to")
+    if goal.level is not Level.TERRITORY:
+        raise InvalidInput.one(
+            "contributes_to",
+            f"objectives contribute to territory-level business objectives; {goal.ref} is "
+            f"{goal.level.value}-level (its progress comes from the objectives below it)",
+        )
+    return goal
+
+
 def add_objective(*, session: Session, actor: Actor, data: ObjectiveCreate | dict[str, Any]) -> Objective:
     """Add an objective to a plan; from a template it brings the template's measure and tactics."""
     data = data if isinstance(data, ObjectiveCreate) else parse(ObjectiveCreate, data)
@@ -56,11 +71,7 @@ def add_objective(*, session: Session, actor: Actor, data: ObjectiveCreate | dic
     check_within(plan, data.start_date, "start_date")
     check_within(plan, data.due_date, "due_date")
     template = objective_template(session, actor, data.template) if data.template else None
-    goal = (
-        by_ref(session, actor, BusinessObjective, data.contributes_to, "contributes_to")
-        if data.contributes_to
-        else None
-    )
+    goal = contributed_goal(session, actor, data.contributes_to)
     owner = resolve_member(session, actor, data.owner, "owner")
     objective = new_record(
         session,
@@ -137,8 +148,7 @@ def update_objective(
     )
     check_within(objective.plan, merged.start_date, "start_date")
     check_within(objective.plan, merged.due_date, "due_date")
-    target = changes.get("contributes_to")
-    goal = by_ref(session, actor, BusinessObjective, target, "contributes_to") if target else None
+    goal = contributed_goal(session, actor, changes.get("contributes_to"))
     owner = resolve_member(session, actor, changes["owner"], "owner") if "owner" in changes else None
     for key in allowed & set(changes):
         setattr(objective, key, getattr(merged, key, changes[key]))
