@@ -25,7 +25,7 @@ from kam_core.errors import KamError
 from kam_core.models import Account, Contact, Member, Territory
 from kam_core.permissions import forget_territories, require_admin
 from kam_core.schemas import USER_ID
-from kam_core.services.workspaces import create_member
+from kam_core.services.workspaces import active_admins, create_member
 
 TERRITORY_FIELDS = ("name", "level", "parent_id", "manager_id", "external_id")
 ACCOUNT_FIELDS = ("name", "external_id", "account_type", "territory_id")
@@ -310,7 +310,8 @@ def _members(
     if errors:
         return result
     existing = _existing(session, actor, Member, "slack_user_id")
-    for _line, row in rows:
+    demoted_at: int | None = None
+    for line, row in rows:
         member = existing.get(row["slack_user_id"])
         before = capture(member, MEMBER_FIELDS) if member is not None else None
         if member is None:
@@ -319,8 +320,14 @@ def _members(
         member.email = row.get("email") or member.email
         member.tz = row.get("tz") or member.tz
         if row.get("role"):
+            if member.role is Role.ADMIN and Role.parse(row["role"]) is not Role.ADMIN:
+                demoted_at = line
             member.role = Role.parse(row["role"])
         _track(session, actor, result, member, before, MEMBER_FIELDS)
+    if demoted_at is not None:
+        session.flush()
+        if active_admins(session, actor.workspace_id) == 0:
+            errors.append(RowError(demoted_at, "role", "would leave the workspace without an admin"))
     return result
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -140,6 +140,17 @@ def system_actor(session: Session, workspace: Workspace, source: Source = Source
     return Actor(member, source)
 
 
+def active_admins(session: Session, workspace_id: int) -> int:
+    """How many active admins the workspace has. On PostgreSQL their rows stay locked until commit, so
+    two admins demoting each other at the same moment cannot both succeed (the second recounts)."""
+    stmt = (
+        select(Member.id)
+        .where(Member.workspace_id == workspace_id, Member.role == Role.ADMIN, Member.is_active.is_(True))
+        .with_for_update()
+    )
+    return len(session.scalars(stmt).all())
+
+
 def grant_role(*, session: Session, actor: Actor, slack_user_id: str, role: Role | str) -> Member:
     """Give a member a role. Admins only; the last admin cannot step down."""
     require_admin(actor, doing="change roles")
@@ -150,16 +161,8 @@ def grant_role(*, session: Session, actor: Actor, slack_user_id: str, role: Role
     workspace = session.get(Workspace, actor.workspace_id)
     assert workspace is not None
     member = ensure_member(session, workspace=workspace, slack_user_id=slack_user_id)
-    if member.role is Role.ADMIN and new_role is not Role.ADMIN:
-        admins = session.scalar(
-            select(func.count(Member.id)).where(
-                Member.workspace_id == workspace.id,
-                Member.role == Role.ADMIN,
-                Member.is_active.is_(True),
-            )
-        )
-        if (admins or 0) <= 1:
-            raise NotAllowed(f"<@{slack_user_id}> is the only admin; make someone else admin first.")
+    if member.role is Role.ADMIN and new_role is not Role.ADMIN and active_admins(session, workspace.id) <= 1:
+        raise NotAllowed(f"<@{slack_user_id}> is the only admin; make someone else admin first.")
     before = {"role": member.role.value}
     member.role = new_role
     record_event(session, actor, "role_granted", member, before=before, after={"role": new_role.value})
