@@ -8,11 +8,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from kam_core.actor import Actor
-from kam_core.models import AuditEvent
+from kam_core.models import AuditEvent, utcnow
 from kam_core.models.base import Referenced
 
 
@@ -63,6 +63,33 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def record_events(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    model: Any,
+    rows: Iterable[tuple[int, str, dict[str, Any], dict[str, Any]]],
+) -> None:
+    """Audit a set-based change: one event per (record id, ref, before, after), in one statement."""
+    values = [
+        {
+            "workspace_id": actor.workspace_id if actor else None,
+            "actor_id": actor.id if actor else None,
+            "source": actor.source if actor else "cli",
+            "action": action,
+            "record_type": model.__tablename__,
+            "record_id": record_id,
+            "record_ref": ref,
+            "before": before,
+            "after": after,
+            "at": utcnow(),
+        }
+        for record_id, ref, before, after in rows
+    ]
+    if values:
+        session.execute(insert(AuditEvent), values)
 
 
 def history(session: Session, workspace_id: int, record: Any, limit: int = 50) -> list[AuditEvent]:

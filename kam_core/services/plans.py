@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from kam_core.actor import Actor
-from kam_core.audit import capture, record_event
+from kam_core.audit import capture, record_event, record_events
 from kam_core.enums import Role, TacticStatus, WorkStatus
 from kam_core.errors import InvalidInput, NotAllowed
 from kam_core.locking import check_version
@@ -155,38 +155,54 @@ def set_plan_status(*, session: Session, actor: Actor, ref: str, status: WorkSta
 
 
 def _complete_children(session: Session, actor: Actor, plan: Plan) -> None:
-    now = utcnow()
-    open_objectives = [WorkStatus.NOT_STARTED, WorkStatus.IN_PROGRESS]
-    objective_ids = select(Objective.id).where(
-        Objective.plan_id == plan.id, Objective.workspace_id == actor.workspace_id
+    """Complete the plan's open objectives and tactics in two set-based updates, with one audit event
+    per record changed (status before and after)."""
+    now, ws = utcnow(), actor.workspace_id
+    objective_ids = select(Objective.id).where(Objective.plan_id == plan.id, Objective.workspace_id == ws)
+    open_tactic = and_(
+        Tactic.workspace_id == ws,
+        Tactic.objective_id.in_(objective_ids),
+        Tactic.status.in_([TacticStatus.NOT_STARTED, TacticStatus.IN_PROGRESS]),
     )
-    tactics: Any = session.execute(
+    open_objective = and_(
+        Objective.workspace_id == ws,
+        Objective.plan_id == plan.id,
+        Objective.status.in_([WorkStatus.NOT_STARTED, WorkStatus.IN_PROGRESS]),
+    )
+    changed: list[tuple[Any, list[Any]]] = [
+        (Tactic, list(session.execute(select(Tactic.id, Tactic.number, Tactic.status).where(open_tactic)))),
+        (
+            Objective,
+            list(
+                session.execute(
+                    select(Objective.id, Objective.number, Objective.status).where(open_objective)
+                )
+            ),
+        ),
+    ]
+    session.execute(
         update(Tactic)
-        .where(
-            Tactic.workspace_id == actor.workspace_id,
-            Tactic.objective_id.in_(objective_ids),
-            Tactic.status.in_([TacticStatus.NOT_STARTED, TacticStatus.IN_PROGRESS]),
-        )
+        .where(open_tactic)
         .values(status=TacticStatus.COMPLETED, completed_at=now, version=Tactic.version + 1)
         .execution_options(synchronize_session="fetch")
     )
-    objectives: Any = session.execute(
+    session.execute(
         update(Objective)
-        .where(
-            Objective.workspace_id == actor.workspace_id,
-            Objective.plan_id == plan.id,
-            Objective.status.in_(open_objectives),
-        )
+        .where(open_objective)
         .values(status=WorkStatus.COMPLETED, completed_at=now, version=Objective.version + 1)
         .execution_options(synchronize_session="fetch")
     )
-    record_event(
-        session,
-        actor,
-        "children_completed",
-        plan,
-        after={"objectives": objectives.rowcount, "tactics": tactics.rowcount},
-    )
+    for model, rows in changed:
+        record_events(
+            session,
+            actor,
+            "status_changed",
+            model,
+            [
+                (record_id, f"{model.PREFIX}-{number}", {"status": status.value}, {"status": "completed"})
+                for record_id, number, status in rows
+            ],
+        )
 
 
 def _add_participant(session: Session, actor: Actor, plan: Plan, user: str, role: str) -> PlanParticipant:

@@ -310,10 +310,16 @@ def test_completing_a_plan_audits_the_cascade(world: World, base: dict[str, Any]
     world.session.flush()
     cascade = world.session.scalars(
         select(AuditEvent).where(
-            AuditEvent.workspace_id == world.workspace.id, AuditEvent.action == "children_completed"
+            AuditEvent.workspace_id == world.workspace.id,
+            AuditEvent.action == "status_changed",
+            AuditEvent.record_type.in_(["objectives", "tactics"]),
         )
-    ).one()
-    assert cascade.record_ref == "AP-1" and cascade.after == {"objectives": 1, "tactics": 1}
+    ).all()
+    # one event per record the cascade completed, with the actor and the status before and after
+    assert sorted((e.record_ref, e.before, e.after, e.actor_id) for e in cascade) == [
+        ("OBJ-1", {"status": "not_started"}, {"status": "completed"}, world.kam.id),
+        ("TAC-1", {"status": "not_started"}, {"status": "completed"}, world.kam.id),
+    ]
 
 
 def test_participants_and_subscriptions_are_audited(world: World, base: dict[str, Any]) -> None:
