@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from kam_core.format import day
 
@@ -33,12 +32,13 @@ def mention(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "_unassigned_"
 
 
-def slack_date(value: date | None, fmt: str = "{date_short}") -> str:
-    """A Slack date token: each reader sees it in their own locale; the fallback is our own format."""
-    if value is None:
+def slack_time(moment: datetime | None, fmt: str = "{date_short_pretty} at {time}") -> str:
+    """An instant as a Slack date token: each reader sees it in their own time zone and locale.
+    Calendar dates (due dates, periods) are not instants and are written out plainly instead (`day`):
+    no single instant falls on the same calendar day from UTC-12 to UTC+14."""
+    if moment is None:
         return "—"
-    stamp = int(datetime.combine(value, time(12, 0), tzinfo=ZoneInfo("UTC")).timestamp())
-    return f"<!date^{stamp}^{fmt}|{day(value)}>"
+    return f"<!date^{int(moment.timestamp())}^{fmt}|{moment:%Y-%m-%d %H:%M} UTC>"
 
 
 def short_due(value: date | None, today: date) -> str:
@@ -54,4 +54,4 @@ def short_due(value: date | None, today: date) -> str:
         return f"overdue {-delta} day{'s' if delta != -1 else ''}"
     if delta < 7:
         return f"due {value:%a} {value.day} {value:%b}"
-    return f"due {slack_date(value)}"
+    return f"due {day(value)}"

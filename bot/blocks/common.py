@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.blocks.kit import SECTION_TEXT, Block, actions, button, context, section
 from bot.ids import CARD_MARK, CARD_PREFIX, TASK_BLOCK_PREFIX, Action
-from bot.text import clip, esc, slack_date
-from kam_core.format import bar, pct, trend
+from bot.text import clip, esc
+from kam_core.format import bar, day, pct, trend
 from kam_core.rollup import Node, Risk
 
 LIST_CHARS = 7000  # text a list may take in one message (Slack refuses ~12,000 in all)
@@ -89,7 +89,7 @@ def progress_line(node: Node, delta: float | None = None, *, projected: bool = T
     if badge:
         parts.append(badge)
     if projected and node.schedule and node.schedule.projected_finish and node.schedule.risk is not Risk.DONE:
-        parts.append(f"projected finish {slack_date(node.schedule.projected_finish)}")
+        parts.append(f"projected finish {day(node.schedule.projected_finish)}")
     if not node.included:
         parts.append(f"left out of its parent ({node.excluded_reason})")
     return " · ".join(parts)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from bot.blocks.kit import Block, actions, button, context, option, overflow, section
 from bot.ids import CARD_MARK, TASK_BLOCK_PREFIX, Action
-from bot.text import clip, esc, mention, short_due, slack_date
+from bot.text import clip, esc, mention, short_due, slack_time
 from kam_core.enums import TaskStatus
 from kam_core.format import pct
 from kam_core.models import utcnow
@@ -32,7 +32,7 @@ def _when(moment: datetime | None) -> str:
     seconds = (utcnow() - moment).total_seconds()
     if seconds < 120:
         return "just now"
-    return f"on {slack_date(moment.date())}"
+    return slack_time(moment, "{date_short_pretty}")
 
 
 def task_text(row: TaskRow, today: date, *, show_tactic: bool = True) -> str:
