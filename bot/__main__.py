@@ -82,14 +82,14 @@ def run_slack(settings: Settings, mode: str) -> int:
     http = HttpServer(
         make_wsgi(bot.app if mode == "http" else None, engine), host=settings.kam_host, port=settings.kam_port
     )
+    http.start()  # /healthz answers from the start (503 while the database is unreachable)
+    url = http.url
     if try_migrate(engine):
         start_workers()
-    else:  # serve /healthz (503) meanwhile, and carry on once the database is back
+    else:  # carry on once the database is back
         threading.Thread(
             target=migrate_when_reachable, args=(engine, stop, start_workers), name="db-wait", daemon=True
         ).start()
-    http.start()
-    url = http.url
     if mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -131,24 +131,15 @@ def migrate_when_reachable(engine: Any, stop: threading.Event, then: Any, most: 
 
 
 def start_scheduler(settings: Settings, factory: Any, bot: Any) -> Any:
-    """The digest scheduler (a later part of the bot); None until it is wired in."""
-    try:
-        from bot.scheduler import start_for_bot
-    except ImportError:
-        return None
+    from bot.scheduler import start_for_bot
+
     return start_for_bot(settings, factory, bot)
 
 
 def run_sandbox(settings: Settings) -> int:
-    try:
-        from bot.sandbox import run
-    except ImportError:
-        print(
-            "kam-bot: no Slack credentials. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode), or "
-            "also SLACK_APP_TOKEN (Socket Mode).",
-            file=sys.stderr,
-        )
-        return 2
+    """No Slack credentials: the real bot against the local Slack emulator, with its web page."""
+    from bot.sandbox import run
+
     return run(settings)
 
 

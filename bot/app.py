@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -30,7 +31,10 @@ class BotApp:
 def make_client(token: str, api_url: str) -> WebClient:
     """A Web API client for `api_url` (Slack, GovSlack, a proxy or a local emulator)."""
     return WebClient(
-        token=token, base_url=api_url, retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)]
+        token=token,
+        base_url=api_url,
+        timeout=10,  # Slack answers in well under a second; never hang a worker for the default 30 s
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
     )
 
 
@@ -51,6 +55,9 @@ def build_app(
         process_before_response=False,
         ignoring_self_events_enabled=True,
         logger=logging.getLogger("kam.bolt"),
+        # listener threads only run the work before and right after a commit (Slack calls made after a
+        # commit go to Deps.background), so they are free to acknowledge new requests at once
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="kam-listener"),
     )
     outbox = Outbox(session_factory, make_client(token, api_url), poll_seconds=outbox_poll_seconds)
     deps = Deps(session_factory=session_factory, outbox=outbox)

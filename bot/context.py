@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import handle_error
+from bot.middleware import refresh_profile
 from kam_core.actor import Actor
 from kam_core.db import session_scope
 from kam_core.enums import Source
@@ -40,6 +42,11 @@ class Deps:
     session_factory: sessionmaker[Session]
     outbox: Any  # bot.outbox.Outbox
     clock: Callable[[], datetime] = utcnow
+    # After-commit Slack calls (replies, card updates, Home) run here, not on Bolt's listener threads,
+    # so that a slow response URL never delays the acknowledgement of other requests.
+    background: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=16, thread_name_prefix="kam-after")
+    )
 
 
 @dataclass
@@ -53,6 +60,7 @@ class KamRequest:
     respond: Any = None
     after: list[Callable[[], Any]] = field(default_factory=list)
     committed: bool = False
+    urgent: list[Callable[[], Any]] = field(default_factory=list)
 
     @property
     def member(self) -> Member:
@@ -90,11 +98,20 @@ class KamRequest:
             raise Duplicate(key) from None
 
     def later(self, work: Callable[[], Any]) -> None:
-        """Run `work` once this request's transaction has committed (at once, when it already has)."""
+        """Run `work` once this request's transaction has committed (at once, when it already has), in
+        the background. Nothing talks to Slack while a transaction is open."""
         if self.committed:
             work()
         else:
             self.after.append(work)
+
+    def right_after_commit(self, work: Callable[[], Any]) -> None:
+        """Run `work` on this thread as soon as the transaction commits, before anything in `later`: for
+        views.open, whose trigger expires 3 s after Slack sent it."""
+        if self.committed:
+            work()
+        else:
+            self.urgent.append(work)
 
     def dm(
         self, user_id: str, text: str, blocks: list[dict[str, Any]], dedupe_key: str | None = None
@@ -110,6 +127,15 @@ class KamRequest:
 
 
 Handler = Callable[[KamRequest], Any]
+
+
+def run_all(works: list[Callable[[], Any]]) -> None:
+    """One request's after-commit work, in order; a failure is logged and the rest still runs."""
+    for work in works:
+        try:
+            work()
+        except Exception:
+            log.exception("after-commit work failed")
 
 
 def unit_of_work(
@@ -132,13 +158,16 @@ def unit_of_work(
         if member_id is None:
             raise RuntimeError("no member resolved for this request")
         after: list[Callable[[], Any]] = []
+        urgent: list[Callable[[], Any]] = []
         req: KamRequest | None = None
         try:
             with session_scope(deps.session_factory) as session:
                 member = session.get(Member, member_id)
                 if member is None:
                     raise RuntimeError(f"member {member_id} vanished")
-                req = KamRequest(session, Actor(member, source), body, client, context, deps, respond, after)
+                req = KamRequest(
+                    session, Actor(member, source), body, client, context, deps, respond, after, urgent=urgent
+                )
                 key = once(body) if once else None
                 if key:
                     req.once(key)
@@ -159,11 +188,15 @@ def unit_of_work(
             req.committed = True
         if not ack_first:
             ack(**result) if isinstance(result, dict) else ack()
-        for work in after:
+        for work in urgent:
             try:
                 work()
-            except Exception:
-                log.exception("after-commit work failed")
+            except Exception as error:
+                handle_error(error=error, body=body, client=client, respond=respond, response=None)
+        if context.get("kam_refresh_profile"):
+            after.append(lambda: refresh_profile(deps.session_factory, client, member_id))
+        if after:
+            deps.background.submit(run_all, after)
         deps.outbox.wake()
 
     return listener

@@ -13,7 +13,6 @@ from typing import Any
 from slack_bolt import BoltContext, BoltResponse
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,20 +52,34 @@ class MemberCache:
             self._items.clear()
 
 
-def _profile(client: WebClient, user_id: str) -> dict[str, str | None]:
+def refresh_profile(session_factory: sessionmaker[Session], client: WebClient, member_id: int) -> None:
+    """Name, email and time zone from users.info. Runs after the request is acknowledged, never before
+    (a slow users.info must not cost Slack's 3-second deadline); any failure only leaves it stale."""
     try:
+        with session_scope(session_factory) as session:
+            member = session.get(Member, member_id)
+            user_id = member.slack_user_id if member else None
+        if user_id is None:
+            return
         user = client.users_info(user=user_id).get("user") or {}
-    except SlackApiError as error:
-        log.warning("users.info %s failed: %s", user_id, error.response.get("error"))
-        return {}
-    profile = user.get("profile") or {}
-    name = profile.get("real_name") or user.get("real_name") or user.get("name")
-    return {"name": name, "email": profile.get("email"), "tz": user.get("tz")}
+        profile = user.get("profile") or {}
+        with session_scope(session_factory) as session:
+            member = session.get(Member, member_id)
+            if member is not None:
+                workspaces.update_profile(
+                    session,
+                    member,
+                    name=profile.get("real_name") or user.get("real_name") or user.get("name"),
+                    email=profile.get("email"),
+                    tz=user.get("tz"),
+                )
+    except Exception as error:
+        log.warning("profile refresh of member %s failed: %s", member_id, error)
 
 
-def resolve(
-    session_factory: sessionmaker[Session], cache: MemberCache, context: BoltContext, client: WebClient
-) -> None:
+def resolve(session_factory: sessionmaker[Session], cache: MemberCache, context: BoltContext) -> None:
+    """Put the workspace and member ids in the context, from the cache or the database only. When the
+    member's profile is stale, `kam_refresh_profile` asks the unit of work to refresh it after the ack."""
     team_id = context.team_id or context.enterprise_id
     user_id = context.user_id
     if not team_id or not user_id:
@@ -79,21 +92,8 @@ def resolve(
                 session, team_id=context.team_id, enterprise_id=context.enterprise_id
             )
             member = workspaces.ensure_member(session, workspace=workspace, slack_user_id=user_id)
-            stale = workspaces.profile_is_stale(member)
+            context["kam_refresh_profile"] = workspaces.profile_is_stale(member)
             cached = (workspace.id, member.id)
-        if stale:
-            profile = _profile(client, user_id)
-            if profile:
-                with session_scope(session_factory) as session:
-                    found = session.get(Member, cached[1])
-                    if found is not None:
-                        workspaces.update_profile(
-                            session,
-                            found,
-                            name=profile.get("name"),
-                            email=profile.get("email"),
-                            tz=profile.get("tz"),
-                        )
         cache.put(key, *cached)
     context["kam_workspace_id"], context["kam_member_id"] = cached
 
@@ -107,7 +107,7 @@ def build_middleware(session_factory: sessionmaker[Session], cache: MemberCache)
     def kam_context(
         client: WebClient, context: BoltContext, body: dict[str, Any], req: BoltRequest, next: Any
     ) -> BoltResponse | None:
-        resolve(session_factory, cache, context, client)
+        resolve(session_factory, cache, context)
         retry = req.headers.get("x-slack-retry-num")
         if retry and body.get("type") == "event_callback":
             key = event_key(body)

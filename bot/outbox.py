@@ -116,23 +116,31 @@ class Outbox:
             return bool(result.rowcount == 1)
 
     def _send(self, message_id: int) -> int:
+        """Read the message, send it with no transaction open, then record the outcome."""
         with session_scope(self.session_factory) as session:
             message = session.get(OutboxMessage, message_id)
             if message is None:
                 return 0
-            try:
-                self._deliver(message.method, message.payload)
-            except SlackApiError as error:
-                self._failed(message, error)
+            method, payload = message.method, dict(message.payload)
+        failure: Exception | None = None
+        try:
+            self._deliver(method, payload)
+        except Exception as error:  # recorded below: Slack's refusal, or network trouble
+            failure = error
+        with session_scope(self.session_factory) as session:
+            message = session.get(OutboxMessage, message_id)
+            if message is None:
                 return 0
-            except Exception as error:  # network trouble: retry later
-                message.attempts += 1
-                message.error = str(error)[:300]
+            if isinstance(failure, SlackApiError):
+                self._failed(message, failure)
+                return 0
+            message.attempts += 1
+            if failure is not None:  # retry later
+                message.error = str(failure)[:300]
                 message.next_attempt_at = utcnow() + timedelta(seconds=min(2**message.attempts, 900))
                 message.claimed_until = None
                 return 0
             message.sent_at = utcnow()
-            message.attempts += 1
             return 1
 
     def _failed(self, message: OutboxMessage, error: SlackApiError) -> None:

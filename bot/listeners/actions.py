@@ -99,9 +99,7 @@ def _show_card(req: KamRequest, title: str, kind: str, ref: str) -> None:
         return
     # a read-only copy in a modal (from the Home tab): no buttons, whose clicks would update nothing
     inert = [{k: v for k, v in b.items() if k != "accessory"} for b in card.blocks if b["type"] != "actions"]
-    req.client.views_open(
-        trigger_id=req.trigger_id, view=modal(View.NOTICE, title, inert, submit=None, close="Close")
-    )
+    open_modal(req, modal(View.NOTICE, title, inert, submit=None, close="Close"))
 
 
 def show(req: KamRequest) -> None:
@@ -115,12 +113,13 @@ def why(req: KamRequest) -> None:
 
 
 def share(req: KamRequest) -> None:
-    """Post the card to the channel for everyone, as the bot."""
+    """Post the card to the channel for everyone, as the bot: rendered for the channel (every private
+    plan hidden, whatever the sharer may see); a private plan and anything in it are not shared."""
     kind, _, ref = (_action(req).get("value") or "").rpartition("|")
-    card = card_for(req, kind or "tree", ref)
     channel = req.channel_id
     if not channel:
         raise InvalidInput.one("channel", "sharing works from a channel")
+    card = card_for(req, kind or "tree", ref, public=True)
     text = f"<@{req.user_id}> shared {card.text}"
 
     def post() -> None:
@@ -137,7 +136,8 @@ def share(req: KamRequest) -> None:
 def page(req: KamRequest) -> None:
     card, ref, number = ((_action(req).get("value") or "") + "||").split("|")[:3]
     kind = card if card in ("my", "why", "task") else "tree"
-    rendered = card_for(req, kind, ref, int(number) if number.isdigit() else 1)
+    public = Surface.of(req.body).public  # a shared card in a channel pages for the channel
+    rendered = card_for(req, kind, ref, int(number) if number.isdigit() else 1, public=public)
     req.later(lambda: reply(req, rendered, replace=True))
 
 

@@ -4,6 +4,7 @@ own unit of work; modals open straight away, before any slow work."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import App
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from bot import commands as grammar
 from bot.blocks import modals
-from bot.blocks.cards import tree_card
+from bot.blocks.cards import task_card, tree_card
 from bot.blocks.lists import (
     find_card,
     goals_card,
@@ -25,6 +26,7 @@ from bot.blocks.lists import (
 from bot.context import Deps, KamRequest, unit_of_work
 from bot.surfaces import card_for, reply, task_card_for
 from bot.text import esc
+from kam_core.actor import Actor
 from kam_core.enums import Role, Source
 from kam_core.errors import NotAllowed
 from kam_core.format import pct
@@ -32,7 +34,7 @@ from kam_core.models import Objective
 from kam_core.rollup import rollup_goals, rollup_plans
 from kam_core.services import objectives, plans, search, sprints, stakeholders, subscriptions, tactics, tasks
 from kam_core.services.templates import list_objective_templates, list_tactic_templates
-from kam_core.views import hidden_plan_refs, view_for
+from kam_core.views import hidden_plan_refs, task_row, view_for
 
 Run = Callable[[KamRequest, grammar.Command], None]
 HANDLERS: dict[str, Run] = {}
@@ -48,7 +50,10 @@ def handles(*keys: str) -> Callable[[Run], Run]:
 
 
 def open_modal(req: KamRequest, view: dict[str, Any]) -> None:
-    req.client.views_open(trigger_id=req.trigger_id, view=view)
+    """Open the modal as soon as this request's reads are committed: its trigger expires 3 s after Slack
+    sent it, and no transaction stays open while Slack answers."""
+    trigger = req.trigger_id
+    req.right_after_commit(lambda: req.client.views_open(trigger_id=trigger, view=view))
 
 
 @handles("help")
@@ -211,11 +216,14 @@ def _task_change(req: KamRequest, cmd: grammar.Command) -> None:
 
 
 def notify_assignment(req: KamRequest, change: tasks.TaskChange) -> None:
-    """DM the new assignee with the task and its buttons (sent after commit, by the outbox)."""
+    """DM the new assignee with the task and its buttons (sent after commit, by the outbox): the card as
+    the assignee sees it, on their day (the service refuses an assignee who may not see the plan)."""
     assignee = change.assigned_to
     if assignee is None:
         return
-    card = task_card_for(req, change.task.ref)
+    as_assignee = replace(req, actor=Actor(assignee, req.actor.source))
+    row = task_row(req.session, as_assignee.actor, change.task.ref)
+    card = task_card(row, as_assignee.today())
     text = f"<@{req.user_id}> assigned you {change.task.ref}: {esc(change.task.title)}"
     req.dm(
         assignee.slack_user_id,

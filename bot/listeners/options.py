@@ -13,7 +13,7 @@ from bot.blocks.modals import read_meta
 from bot.context import Deps, KamRequest
 from bot.ids import Action
 from kam_core.actor import Actor
-from kam_core.db import session_scope
+from kam_core.db import read_scope
 from kam_core.enums import Level, TacticStatus
 from kam_core.models import Account, BusinessObjective, Contact, Member, Objective, Plan, Tactic, Territory
 from kam_core.permissions import visible_plans_clause
@@ -104,7 +104,7 @@ PROVIDERS = {
 def _handler(deps: Deps, provider: Any) -> Any:
     # a closure, not a default argument: Bolt passes None for any parameter name it does not know
     def handler(ack: Any, body: dict[str, Any], context: Any, client: Any) -> None:
-        with session_scope(deps.session_factory) as session:
+        with read_scope(deps.session_factory) as session:  # reads only: no write lock per keystroke
             member = session.get(Member, context["kam_member_id"])
             if member is None:
                 ack(options=[])

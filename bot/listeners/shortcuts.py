@@ -17,40 +17,34 @@ log = logging.getLogger("kam.bot")
 
 
 def task_from_message(req: KamRequest) -> None:
+    """Open the task modal prefilled from the message at once; then fetch the permalink and add it."""
     message = req.body.get("message") or {}
     text = (message.get("text") or "").strip()
     title = text.splitlines()[0][:150] if text else ""
     channel = (req.body.get("channel") or {}).get("id")
-    opened = req.client.views_open(
-        trigger_id=req.trigger_id,
-        view=task_modal(
-            tactic_ref=None, tactic_label="", stakeholders=[], title=title, notes=text[:3000], channel=channel
-        ),
-    )
-    view = opened.get("view") or {}
 
-    def add_permalink() -> None:
+    def form(permalink: str | None = None) -> dict[str, object]:
+        return task_modal(
+            tactic_ref=None,
+            tactic_label="",
+            stakeholders=[],
+            title=title,
+            notes=text[:3000],
+            permalink=permalink,
+            channel=channel,
+        )
+
+    def open_then_link() -> None:
+        view = req.client.views_open(trigger_id=req.trigger_id, view=form()).get("view") or {}
         try:
-            link = req.client.chat_getPermalink(channel=channel or "", message_ts=message.get("ts") or "")[
-                "permalink"
-            ]
+            link = req.client.chat_getPermalink(channel=channel or "", message_ts=message.get("ts") or "")
             req.client.views_update(
-                view_id=view.get("id"),
-                hash=view.get("hash"),
-                view=task_modal(
-                    tactic_ref=None,
-                    tactic_label="",
-                    stakeholders=[],
-                    title=title,
-                    notes=text[:3000],
-                    permalink=link,
-                    channel=channel,
-                ),
+                view_id=view.get("id"), hash=view.get("hash"), view=form(link["permalink"])
             )
         except SlackApiError as error:  # the form still works without the link
             log.warning("permalink for the shortcut failed: %s", error.response.get("error"))
 
-    req.later(add_permalink)
+    req.right_after_commit(open_then_link)
 
 
 def register(app: App, deps: Deps) -> None:
