@@ -3,6 +3,7 @@ SLACK_SIGNING_SECRET; with no Slack credentials, the local sandbox."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import sys
@@ -98,6 +99,8 @@ def run_slack(settings: Settings, mode: str) -> int:
         log.info("KAM bot connected over Socket Mode; health check at %s/healthz", url)
     else:
         log.info("KAM bot serving %s/slack/events (health: %s/healthz)", url, url)
+    # everything loaded so far lives as long as the process: keep it out of the collector's full passes
+    gc.freeze()
     try:
         wait_for_signal()
     finally:

@@ -21,9 +21,7 @@ Rules:
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -160,26 +158,10 @@ def _measure(
     return None if unit is None else Measure(UNITS[unit], target, current, label, currency)
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a rollup builds its nodes. A big rollup allocates tens of
-    thousands of objects at once, which sets off full collections of the whole heap (about half the time
-    at 100k tasks); none of these objects form reference cycles, so reference counting frees them all
-    the same. Only what this call disabled is enabled again (nested or concurrent rollups are fine)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _load(
     session: Session, workspace_id: int, plan_clause: ColumnElement[bool] | None, today: date
 ) -> Rollup:
-    with gc_paused():
-        return _build(session, workspace_id, plan_clause, today)
+    return _build(session, workspace_id, plan_clause, today)
 
 
 def _build(
