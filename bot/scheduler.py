@@ -15,8 +15,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import make_client
-from bot.publisher import ChannelPacer, SlackPublisher
+from bot.publisher import ChannelPacer, SlackPublisher, digest_client
 from kam_core.config import Settings
 from kam_core.db import session_scope
 from kam_core.digests.content import build_digest
@@ -36,10 +35,12 @@ def tick_options(settings: Settings) -> TickOptions:
 
 
 def publisher_for(settings: Settings, client: WebClient | None = None) -> SlackPublisher:
+    """The digest publisher. Its client never re-sends a request by itself (a chat.postMessage that failed
+    on the connection may have been posted): a given client is copied without its retry handlers."""
     if client is None:
         if not settings.slack_bot_token:
             raise RuntimeError("SLACK_BOT_TOKEN is not set: digests need a bot token and SLACK_API_URL")
-        client = make_client(settings.slack_bot_token, settings.slack_api_url)
+        client = digest_client(settings.slack_bot_token, settings.slack_api_url)
     return SlackPublisher(client, ChannelPacer())
 
 
@@ -90,7 +91,7 @@ def start_for_bot(
     settings: Settings, session_factory: sessionmaker[Session], bot: Any
 ) -> BackgroundScheduler:
     """Run the tick in the background of a bot process (`kam-bot` does this by default)."""
-    client = make_client(bot.app.client.token, bot.app.client.base_url)
+    client = digest_client(bot.app.client.token, bot.app.client.base_url)
     scheduler: BackgroundScheduler = _scheduler(
         BackgroundScheduler, settings, session_factory, publisher_for(settings, client)
     )

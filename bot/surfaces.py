@@ -20,34 +20,57 @@ from bot.blocks.lists import my_card
 from bot.blocks.tasks import replace_task_blocks, task_row
 from bot.context import KamRequest
 from bot.ids import CARD_MARK, TASK_BLOCK_PREFIX
-from kam_core.enums import SprintStatus, WorkStatus
+from kam_core.enums import SprintStatus, Visibility, WorkStatus
+from kam_core.errors import InvalidInput
 from kam_core.models import Plan, PlanParticipant, Sprint
 from kam_core.permissions import visible_plans_clause
 from kam_core.rollup import rollup_plans, rollup_sprints
 from kam_core.rollup.explain import explain
 from kam_core.services.tasks import TaskChange
-from kam_core.views import TaskRow, hidden_plan_refs, my_tasks, subtree_view, view_for
+from kam_core.views import (
+    TaskRow,
+    channel_refusal,
+    for_channel,
+    hidden_plan_refs,
+    my_tasks,
+    subtree_view,
+    view_for,
+)
 
 log = logging.getLogger("kam.bot")
 Flash = dict[str, list[tuple[str, float, float]]]
 
 
-def card_for(req: KamRequest, kind: str, ref: str = "", page: int = 1, flash: Flash | None = None) -> Card:
-    """Render a card again by its marker (kind, ref, page)."""
+def card_for(
+    req: KamRequest,
+    kind: str,
+    ref: str = "",
+    page: int = 1,
+    flash: Flash | None = None,
+    *,
+    public: bool = False,
+) -> Card:
+    """Render a card again by its marker (kind, ref, page), as the requester may see it; `public` renders
+    it for a channel instead, whoever asks: a private plan (or anything in one) is refused, and every
+    private plan in the rollup is hidden, as for someone who is not its participant."""
     today = req.today()
     if kind == "my":
+        if public:
+            raise InvalidInput.one("card", "your own task list cannot be shown in a channel")
         return my_card(with_flashed(req, my_tasks(req.session, req.actor, today), flash), today, page, flash)
-    if kind == "why":
-        view = view_for(req.session, req.actor, ref, today)
-        return why_card(
-            view, explain(view.rollup, view.root.ref, hidden_plan_refs(req.session, req.actor, view.rollup))
-        )
     if kind == "task":
+        if public:
+            from kam_core.services.tasks import get_task
+
+            plan = get_task(session=req.session, actor=req.actor, ref=ref).tactic.objective.plan
+            if plan.visibility is Visibility.PRIVATE:
+                raise channel_refusal(ref.upper(), plan.ref)
         return task_card_for(req, ref, flash.get(ref) if flash else None)
-    view = view_for(req.session, req.actor, ref, today)
-    return tree_card(
-        view, page=page, hidden=hidden_plan_refs(req.session, req.actor, view.rollup), flash=flash
-    )
+    view = view_for(req.session, req.actor, ref, today, for_card=True)
+    hidden = for_channel(view) if public else hidden_plan_refs(req.session, req.actor, view.rollup)
+    if kind == "why":
+        return why_card(view, explain(view.rollup, view.root.ref, hidden))
+    return tree_card(view, page=page, hidden=hidden, flash=flash)
 
 
 def task_row_for(req: KamRequest, ref: str) -> TaskRow:
@@ -146,6 +169,7 @@ class Surface:
     ts: str | None = None
     blocks: list[dict[str, Any]] = field(default_factory=list)  # the message's blocks, when known
     card: str | None = None  # the card marker "kind:ref:page", when known
+    public: bool = False  # a message in a channel (not ephemeral, not a DM): re-rendered for everyone
 
     @classmethod
     def of(cls, body: dict[str, Any]) -> Surface:
@@ -156,6 +180,7 @@ class Surface:
         # message, and the clicked row's stamped block_id names the card to render again
         clicked = str((body.get("actions") or [{}])[0].get("block_id") or "")
         marker = find_card(blocks) if blocks else card_of_block(clicked)
+        in_channel = container.get("type") == "message" and container.get("is_ephemeral") is not True
         return cls(
             home=view.get("type") == "home",
             response_url=body.get("response_url"),
@@ -163,6 +188,7 @@ class Surface:
             ts=container.get("message_ts"),
             blocks=blocks,
             card=":".join(map(str, marker)) if marker else None,
+            public=in_channel and not str(container.get("channel_id") or "").startswith("D"),
         )
 
     def meta(self) -> dict[str, Any]:
@@ -173,6 +199,7 @@ class Surface:
             "channel": self.channel,
             "ts": self.ts,
             "card": self.card,
+            "public": self.public,
         }
 
     @classmethod
@@ -183,6 +210,7 @@ class Surface:
             channel=meta.get("channel"),
             ts=meta.get("ts"),
             card=meta.get("card"),
+            public=bool(meta.get("public", True)),  # unknown: as if in a channel
         )
 
 
@@ -195,7 +223,7 @@ def after_task_change(req: KamRequest, change: TaskChange, surface: Surface | No
         return
     if surface.card:
         kind, ref, page = surface.card.split(":")
-        card = card_for(req, kind, ref, int(page), flash)
+        card = card_for(req, kind, ref, int(page), flash, public=surface.public)
     elif surface.blocks:
         today = req.today()
         view = subtree_view(req.session, req.actor, change.task.tactic.ref, today)

@@ -21,8 +21,8 @@ Choices, so that a file reads the same everywhere:
 - Permissions: `view_for` refuses a private plan to anyone but its owner, participants and admins.
   In a sprint, the tactics and tasks of private plans the reader cannot see are left out (the
   sprint % still counts them, as on the sprint card). In a business objective, an objective of such
-  a plan keeps its ref and figures, but its name reads "(an objective in a private plan)" and its
-  plan is left empty, as in `why`.
+  a plan keeps its ref and figures, but its name reads "(an objective in a private plan)", and its
+  plan and its measure label are left empty, as in `why` and on the cards.
 - Formula injection ("CSV injection"): a text cell starting with =, +, -, @, a tab or a carriage
   return gets a leading apostrophe, so that a spreadsheet shows it as text instead of running it.
   A cell that is a plain number (-5, 42.5) is left alone.
@@ -240,7 +240,7 @@ def _goal(view: TreeView, hidden: set[str]) -> Export:
                 node.excluded_reason if not node.included else None,
                 node.counts.done,
                 node.counts.counted,
-                *_measure(node),
+                *_measure(node, label=not secret),
                 *_schedule(node),
             ]
         )
@@ -285,7 +285,7 @@ def _goal_parent(view: TreeView, node: Node) -> str | None:
     return next((g.ref for g in view.rollup.of_kind("goal") if g.id == goal_id), None)
 
 
-def _measure(node: Node) -> list[Cell]:
+def _measure(node: Node, label: bool = True) -> list[Cell]:
     m = node.measure
     if m is None:
         return [None] * 6
@@ -295,7 +295,7 @@ def _measure(node: Node) -> list[Cell]:
         number(m.target),
         m.unit.value,
         m.currency,
-        m.label,
+        m.label if label else None,
         percent(attainment) if attainment is not None else None,
     ]
 

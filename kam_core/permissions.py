@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from kam_core.actor import Actor
 from kam_core.enums import Role, Visibility
-from kam_core.errors import NotAllowed
+from kam_core.errors import InvalidInput, NotAllowed
 from kam_core.models import Account, BusinessObjective, Member, Plan, PlanParticipant, Task, Territory
 
 VIEWER_REFUSAL = "viewers can read KAM records but not change them; an admin can give you the KAM role"
@@ -64,14 +64,20 @@ def plan_territory_id(session: Session, plan: Plan) -> int | None:
         return plan.territory_id
     if plan.account_id is None:
         return None
-    return session.scalar(select(Account.territory_id).where(Account.id == plan.account_id))
+    return session.scalar(
+        select(Account.territory_id).where(
+            Account.workspace_id == plan.workspace_id, Account.id == plan.account_id
+        )
+    )
 
 
 def is_participant(session: Session, member: Member, plan: Plan) -> bool:
     if plan.owner_id == member.id:
         return True
     stmt = select(PlanParticipant.id).where(
-        PlanParticipant.plan_id == plan.id, PlanParticipant.member_id == member.id
+        PlanParticipant.workspace_id == plan.workspace_id,
+        PlanParticipant.plan_id == plan.id,
+        PlanParticipant.member_id == member.id,
     )
     return session.scalar(stmt) is not None
 
@@ -86,6 +92,16 @@ def require_view_plan(session: Session, actor: Actor, plan: Plan) -> None:
     if not can_view_plan(session, actor.member, plan):
         raise NotAllowed(
             f"{plan.ref} is a private plan: only its owner, its participants and admins can see it."
+        )
+
+
+def require_member_sees(session: Session, member: Member, plan: Plan, field: str) -> None:
+    """Work in a private plan goes only to someone who may see the plan (an assignment DM, a task list
+    would otherwise show them its names). Refused on the form's field, saying what to do."""
+    if not can_view_plan(session, member, plan):
+        who = f"<@{member.slack_user_id}>"
+        raise InvalidInput.one(
+            field, f"{who} cannot see {plan.ref} (private): add them as a participant first"
         )
 
 

@@ -27,14 +27,15 @@ def risk_text(node: Node) -> str:
 
 
 def node_line(view: TreeView, node: Node, indent: int, hidden: set[str]) -> str:
-    name = f"({private_name(node.ref)})" if plan_of(view.rollup, node) in hidden else node.name
+    secret = plan_of(view.rollup, node) in hidden
+    name = f"({private_name(node.ref)})" if secret else node.name
     head = f"{'  ' * indent}{node.ref:<7} {name[:46]:<46}"
     figures = f"{bar(node.percent)} {pct(node.percent):>4}"
     extra = [x for x in (trend(view.trend.get(node.ref)), risk_text(node)) if x]
     if not node.included:
         extra.append(f"left out: {node.excluded_reason}")
     if node.measure:
-        extra.append(measure_text(node))
+        extra.append(measure_text(node, label=not secret))
     return f"{head} {figures}  {' · '.join(extra)}".rstrip()
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from kam_core.actor import Actor
 from kam_core.enums import TaskStatus
-from kam_core.errors import InvalidInput
+from kam_core.errors import InvalidInput, NotAllowed
 from kam_core.models import (
     Account,
     BusinessObjective,
@@ -29,6 +29,7 @@ from kam_core.models import (
 from kam_core.permissions import can_view_plan, require_view_plan, visible_plans_clause
 from kam_core.refs import get_by_ref, parse_ref
 from kam_core.rollup import Node, Rollup, rollup_goals, rollup_plans, rollup_sprints, today_utc
+from kam_core.rollup.explain import plan_of
 
 OPEN = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
 
@@ -176,23 +177,41 @@ def goal_refs(session: Session, workspace_id: int, rollup: Rollup) -> dict[int, 
     return {goal_id: f"BO-{number}" for goal_id, number in session.execute(stmt)}
 
 
-def plan_view(session: Session, actor: Actor, ref: str, today: date | None = None) -> TreeView:
+def plan_view(
+    session: Session, actor: Actor, ref: str, today: date | None = None, with_tasks: bool = True
+) -> TreeView:
+    """A plan with its rollup; `with_tasks` also loads its task rows (the CLI tree and exports show
+    them, the plan card does not)."""
     today = today or today_utc()
     plan = get_by_ref(session, actor.workspace_id, Plan, ref, "plan")
     require_view_plan(session, actor, plan)
     rollup = rollup_plans(session, actor.workspace_id, [plan.id], today)
     members = _members(session, actor.workspace_id)
     view = TreeView(rollup[plan.ref], rollup, today, members=members, record=plan)
-    rows = task_rows(session, actor.workspace_id, Objective.plan_id == plan.id, members)
-    for row in rows:
-        view.tasks.setdefault(row.tactic_ref, []).append(row)
+    if with_tasks:
+        for row in task_rows(session, actor.workspace_id, Objective.plan_id == plan.id, members):
+            view.tasks.setdefault(row.tactic_ref, []).append(row)
     view.trend = trends(session, actor.workspace_id, rollup, list(rollup.nodes), today - timedelta(days=7))
     view.goal_refs = goal_refs(session, actor.workspace_id, rollup)
     where = ""
     if plan.account_id:
-        where = session.scalar(select(Account.name).where(Account.id == plan.account_id)) or ""
+        where = (
+            session.scalar(
+                select(Account.name).where(
+                    Account.workspace_id == plan.workspace_id, Account.id == plan.account_id
+                )
+            )
+            or ""
+        )
     elif plan.territory_id:
-        where = session.scalar(select(Territory.name).where(Territory.id == plan.territory_id)) or ""
+        where = (
+            session.scalar(
+                select(Territory.name).where(
+                    Territory.workspace_id == plan.workspace_id, Territory.id == plan.territory_id
+                )
+            )
+            or ""
+        )
     view.subtitle = where
     return view
 
@@ -261,8 +280,45 @@ def hidden_plan_refs(session: Session, actor: Actor, rollup: Rollup) -> set[str]
     private = [n for n in rollup.of_kind("plan") if n.extra.get("private")]
     if not private:
         return set()
-    plans = session.scalars(select(Plan).where(Plan.id.in_([n.id for n in private])))
+    plans = session.scalars(
+        select(Plan).where(Plan.workspace_id == actor.workspace_id, Plan.id.in_([n.id for n in private]))
+    )
     return {p.ref for p in plans if not can_view_plan(session, actor.member, p)}
+
+
+def private_plan_refs(rollup: Rollup) -> set[str]:
+    """Every private plan in a rollup: what a channel may not see, whoever puts a card there."""
+    return {n.ref for n in rollup.of_kind("plan") if n.extra.get("private")}
+
+
+def channel_refusal(ref: str, plan_ref: str) -> NotAllowed:
+    """Why a record of a private plan is not shown in a channel (to everyone in it)."""
+    what = f"{plan_ref} is a private plan" if ref == plan_ref else f"{ref} is in {plan_ref}, a private plan"
+    return NotAllowed(
+        f"{what}: it cannot be shared in a channel, where everyone could see it. "
+        "Only its owner, its participants and admins may see it."
+    )
+
+
+def for_channel(view: TreeView) -> set[str]:
+    """Ready a view to be shown in a channel: refused for a private plan or anything in one; otherwise
+    every private plan in the rollup is hidden and its task rows dropped, whatever the sharer may see.
+    Returns the hidden plan refs (the `hidden` of the cards and of `explain`)."""
+    private = private_plan_refs(view.rollup)
+    root = view.root
+    plan = root.ref if root.kind == "plan" else plan_of(view.rollup, root)
+    if plan is not None and plan in private:
+        raise channel_refusal(root.ref, plan)
+    view.tasks = {ref: [r for r in rows if r.plan_ref not in private] for ref, rows in view.tasks.items()}
+    return private
+
+
+def task_row(session: Session, actor: Actor, ref: str) -> TaskRow:
+    """One task as `actor` may see it (refused for a private plan they may not see): one query, no rollup."""
+    task = get_by_ref(session, actor.workspace_id, Task, ref, "task")
+    require_view_plan(session, actor, task.tactic.objective.plan)
+    (row,) = task_rows(session, actor.workspace_id, Task.id == task.id, _members(session, actor.workspace_id))
+    return row
 
 
 def my_tasks(session: Session, actor: Actor, today: date | None = None, limit: int = 200) -> list[TaskRow]:
@@ -292,11 +348,16 @@ VIEWS = {
 }
 
 
-def view_for(session: Session, actor: Actor, ref: str, today: date | None = None) -> TreeView:
-    """The tree view of a plan, objective, tactic, sprint or business objective."""
+def view_for(
+    session: Session, actor: Actor, ref: str, today: date | None = None, for_card: bool = False
+) -> TreeView:
+    """The tree view of a plan, objective, tactic, sprint or business objective (`for_card`: only what
+    a Slack card shows — a plan card lists objectives, not tasks)."""
     prefix, _ = parse_ref(ref)
     if prefix not in VIEWS:
         raise InvalidInput.one(
             "ref", f"{ref.upper()} is not a plan, objective, tactic, sprint or business objective"
         )
+    if prefix in ("AP", "TP"):
+        return plan_view(session, actor, ref, today, with_tasks=not for_card)
     return VIEWS[prefix](session, actor, ref, today)

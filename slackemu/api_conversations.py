@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from .apicore import (
     ApiError,
     api_method,
@@ -15,7 +17,7 @@ from .apicore import (
     page,
     user_obj,
 )
-from .state import JSON, Store
+from .state import JSON, Message, Store
 
 
 @api_method("auth.test")
@@ -129,12 +131,41 @@ def _readable(s: Store, p: JSON) -> str:
     return channel.id
 
 
+def _ts_param(p: JSON, key: str) -> Decimal | None:
+    raw = p.get(key)
+    if raw is None or raw == "":
+        return None
+    try:
+        return Decimal(str(raw))
+    except InvalidOperation as exc:
+        raise ApiError(f"invalid_ts_{key}") from exc
+
+
+def _listed(s: Store, message: Message, p: JSON) -> JSON:
+    """A message as history / replies list it: its metadata only with include_all_metadata, as on Slack."""
+    obj = message_obj(s, message)
+    if not as_bool(p.get("include_all_metadata")):
+        obj.pop("metadata", None)
+    return obj
+
+
 @api_method("conversations.history")
 def conversations_history(s: Store, p: JSON) -> JSON:
+    """Newest first; `oldest` / `latest` bound the range (exclusive unless `inclusive`), `limit` pages it."""
     channel_id = _readable(s, p)
-    found = [m for m in s.messages.get(channel_id, []) if not is_reply(m) or m.reply_broadcast]
+    oldest, latest, inclusive = _ts_param(p, "oldest"), _ts_param(p, "latest"), as_bool(p.get("inclusive"))
+
+    def inside(message: Message) -> bool:
+        ts = Decimal(message.ts)
+        if oldest is not None and (ts < oldest or (ts == oldest and not inclusive)):
+            return False
+        return latest is None or ts < latest or (ts == latest and inclusive)
+
+    found = [
+        m for m in s.messages.get(channel_id, []) if (not is_reply(m) or m.reply_broadcast) and inside(m)
+    ]
     found.reverse()  # newest first, like Slack
-    chunk, cursor = page([message_obj(s, m) for m in found], p, default_limit=100)
+    chunk, cursor = page([_listed(s, m, p) for m in found], p, default_limit=100)
     return {"messages": chunk, "has_more": bool(cursor), "response_metadata": {"next_cursor": cursor}}
 
 
@@ -147,5 +178,5 @@ def conversations_replies(s: Store, p: JSON) -> JSON:
         raise ApiError("thread_not_found")
     root = parent.thread_ts or parent.ts
     found = [m for m in s.messages.get(channel_id, []) if m.ts == root or m.thread_ts == root]
-    chunk, cursor = page([message_obj(s, m) for m in found], p, default_limit=100)
+    chunk, cursor = page([_listed(s, m, p) for m in found], p, default_limit=100)
     return {"messages": chunk, "has_more": bool(cursor), "response_metadata": {"next_cursor": cursor}}

@@ -78,7 +78,7 @@ def call_api(
             body = {"ok": False, "error": "not_authed"}
         elif token != store.bot_token:
             body = {"ok": False, "error": "invalid_auth"}
-        elif (fault := store.faults.take(method)) is not None:
+        elif (fault := store.faults.take(method)) is not None and not fault.after:
             status, headers, body = fault.status, fault.headers, fault.body
         else:
             try:
@@ -86,6 +86,8 @@ def call_api(
             except ApiError as exc:
                 status, headers = exc.status, exc.headers
                 body = {"ok": False, "error": exc.error, **exc.extra}
+            if fault is not None:  # done, but the answer says it failed (a 5xx after the work)
+                status, headers, body = fault.status, fault.headers, fault.body
         thread = threading.current_thread().name
         store.record_call(Call(method, params, json.loads(json.dumps(body)), status, store.now(), thread))
     return status, headers, body

@@ -223,6 +223,13 @@ class SlackEmulator(ClientSide):
         with self._store.lock:
             self._store.faults.add(method, Fault("server_error", times, status=status))
 
+    def lose_answer_next(self, method: str, status: int = 500, times: int = 1) -> None:
+        """The next ``times`` calls take effect (a message is posted) but answer HTTP ``status`` with
+        ``error: internal_error``: the ambiguous failure, where the caller cannot tell it went through."""
+        self._check_method(method)
+        with self._store.lock:
+            self._store.faults.add(method, Fault("lost_answer", times, status=status))
+
     @staticmethod
     def _check_method(method: str) -> None:
         if method not in HANDLERS:

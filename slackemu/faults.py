@@ -12,7 +12,7 @@ JSON = dict[str, Any]
 
 @dataclass
 class Fault:
-    kind: str  # "error" | "ratelimit" | "server_error"
+    kind: str  # "error" | "ratelimit" | "server_error" | "lost_answer"
     times: int
     error: str = ""
     status: int = 200
@@ -24,6 +24,7 @@ class FaultAnswer:
     status: int
     body: JSON
     headers: dict[str, str] = field(default_factory=dict)
+    after: bool = False  # the call takes effect first, then this is the answer (Slack did the work)
 
 
 class Faults:
@@ -58,6 +59,8 @@ class Faults:
             )
         if fault.kind == "server_error":
             return FaultAnswer(fault.status, {"ok": False, "error": "internal_error"})
+        if fault.kind == "lost_answer":
+            return FaultAnswer(fault.status, {"ok": False, "error": "internal_error"}, after=True)
         return FaultAnswer(200, {"ok": False, "error": fault.error})
 
     def channel_wait(self, channel_id: str, now: float) -> int | None:

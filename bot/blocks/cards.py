@@ -65,7 +65,7 @@ def _child_line(view: TreeView, node: Node, hidden: set[str]) -> str:
     lines = [title, progress_line(node, view.trend.get(node.ref), projected=False)]
     extra = []
     if node.measure:
-        extra.append(f"measure {esc(measure_text(node))}")
+        extra.append(f"measure {esc(measure_text(node, label=not hide))}")
     goal_id = node.extra.get("contributes_to_id")
     if goal_id:
         extra.append(f"contributes to {view.goal_refs.get(goal_id, 'a business objective')}")

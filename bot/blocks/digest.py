@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.blocks.common import Card, progress_line
 from bot.blocks.kit import Block, context, divider, header, section
+from bot.blocks.limits import LIMITS, all_text_chars
 from bot.blocks.tasks import task_row
 from bot.text import clip, esc, mention
 from kam_core.digests.content import Digest, RollupDigest, SprintDigest
@@ -17,6 +18,9 @@ MAIN_BLOCKS = 40
 THREAD_BLOCKS = 45
 LIST_LIMIT = 6
 ROWS_WITH_BUTTONS = 30  # per list; a long sprint continues in the thread, then points to the sprint card
+SECTION_LINES = 12
+SECTION_CHARS = LIMITS["section_text"]
+MESSAGE_CHARS = LIMITS["message_chars"] - 200  # room for the "continued in the thread" note
 
 
 def sparkline(values: list[float], top: float | None = None) -> str:
@@ -70,9 +74,7 @@ def sprint_blocks(digest: SprintDigest, sub_ref: str) -> list[Block]:
         if len(rows) > ROWS_WITH_BUTTONS:
             where = f"`/kam sprint show {digest.ref}`" if digest.ref else "`/kam my`"
             blocks.append(context(f"+{len(rows) - ROWS_WITH_BUTTONS} more {title.lower()} — {where}"))
-    blocks.append(
-        section(f"{_line_list('Blocked', digest.blocked)}\n{_line_list('Unassigned', digest.unassigned)}")
-    )
+    blocks += sections([_line_list("Blocked", digest.blocked), _line_list("Unassigned", digest.unassigned)])
     load = (
         " · ".join(f"{mention(uid) if uid else 'unassigned'} {n}" for uid, n in digest.load[:8])
         or "no open tasks"
@@ -106,8 +108,7 @@ def rollup_blocks(digest: RollupDigest, sub_ref: str) -> list[Block]:
         elif node.schedule and node.schedule.risk is Risk.ON_TRACK:
             parts.append("on track")
         lines.append(" · ".join(p.strip() for p in parts if p.strip()))
-    for start in range(0, len(lines), 12):
-        blocks.append(section("\n".join(lines[start : start + 12])))
+    blocks += sections(lines)
     if not lines:
         blocks.append(section("Nothing to roll up yet."))
     movers = [
@@ -121,22 +122,43 @@ def rollup_blocks(digest: RollupDigest, sub_ref: str) -> list[Block]:
     return blocks
 
 
+def sections(lines: list[str]) -> list[Block]:
+    """Section blocks of whole lines (already escaped), up to SECTION_LINES each and always under Slack's
+    3,000 characters, so that nothing is ever cut off."""
+    out: list[Block] = []
+    chunk: list[str] = []
+    size = -1  # the length of "\n".join(chunk)
+    for line in (clip(line, SECTION_CHARS) for line in lines):
+        if chunk and (len(chunk) >= SECTION_LINES or size + 1 + len(line) > SECTION_CHARS):
+            out.append(section("\n".join(chunk)))
+            chunk, size = [], -1
+        chunk.append(line)
+        size += len(line) + 1
+    if chunk:
+        out.append(section("\n".join(chunk)))
+    return out
+
+
 def messages(digest: Digest, sub_ref: str) -> list[Card]:
-    """The digest as messages: the first for the channel, the rest as thread replies."""
+    """The digest as messages: the first for the channel, the rest as thread replies. A message ends
+    before it would pass the block count or Slack's text budget (msg_blocks_too_long)."""
     blocks = (
         sprint_blocks(digest, sub_ref) if isinstance(digest, SprintDigest) else rollup_blocks(digest, sub_ref)
     )
-    text = f"{digest.title} — daily digest" if isinstance(digest, SprintDigest) else digest.title
+    text = esc(f"{digest.title} — daily digest" if isinstance(digest, SprintDigest) else digest.title)
     out: list[Card] = []
     current: list[Block] = []
-    limit = MAIN_BLOCKS
+    chars, limit = len(text), MAIN_BLOCKS
     for block in blocks:
-        if len(current) >= limit and not _keeps_with_previous(block, current):
-            out.append(Card(esc(text) if not out else f"{esc(text)} (continued)", current))
-            current, limit = [], THREAD_BLOCKS
+        size = all_text_chars(block)
+        full = len(current) >= limit or chars + size > MESSAGE_CHARS
+        if current and full and not _keeps_with_previous(block, current):
+            out.append(Card(text if not out else f"{text} (continued)", current))
+            current, chars, limit = [], len(text) + len(" (continued)"), THREAD_BLOCKS
         current.append(block)
+        chars += size
     if current:
-        out.append(Card(esc(text) if not out else f"{esc(text)} (continued)", current))
+        out.append(Card(text if not out else f"{text} (continued)", current))
     if len(out) > 1:
         out[0].blocks.append(context(f"Continued in the thread ({len(out) - 1} more message(s))."))
     return out

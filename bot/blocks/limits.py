@@ -131,6 +131,17 @@ def _texts(block: Block) -> Iterator[dict[str, Any]]:
         yield from (e for e in block.get("elements", []) if e.get("type") in ("mrkdwn", "plain_text"))
 
 
+def all_text_chars(node: Any) -> int:
+    """Every text in a block tree, buttons and options included (what slackemu counts against
+    msg_blocks_too_long); stricter than `message_chars`, for splitting long content safely."""
+    if isinstance(node, list):
+        return sum(all_text_chars(item) for item in node)
+    if isinstance(node, dict):
+        own = len(node["text"]) if isinstance(node.get("text"), str) else 0
+        return own + sum(all_text_chars(v) for v in node.values() if not isinstance(v, str))
+    return 0
+
+
 def message_chars(blocks: list[Block], text: str = "") -> int:
     total = len(text)
     for block in blocks:

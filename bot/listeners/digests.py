@@ -34,12 +34,12 @@ from bot.listeners.commands import handles, open_modal
 from bot.listeners.options import PROVIDERS
 from bot.listeners.views import submission_key
 from bot.surfaces import reply
+from bot.text import esc
 from kam_core.digests.content import build_digest
 from kam_core.digests.runs import last_posted
-from kam_core.enums import Role, Source, SprintStatus
+from kam_core.enums import Role, Source, SprintStatus, Visibility
 from kam_core.errors import InvalidInput, NotAllowed
 from kam_core.models import BusinessObjective, Member, Plan, Sprint, Territory
-from kam_core.permissions import visible_plans_clause
 from kam_core.services import subscriptions
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -146,7 +146,7 @@ def subscribe_submit(req: KamRequest) -> None:
             "weekdays": [int(d) for d in values.get("weekdays") or []],
         },
     )
-    label = subscriptions.scope_label(req.session, req.actor, sub)
+    label = esc(subscriptions.scope_label(req.session, req.actor, sub))
     text = (
         f"✅ {sub.ref}: a {sub.kind.label.lower()} digest of {label} will post in <#{sub.channel_id}> at "
         f"{sub.local_time} {sub.timezone}, {subscriptions.weekdays_text(sub.weekdays)}."
@@ -158,6 +158,7 @@ def subscribe_submit(req: KamRequest) -> None:
 def preview(req: KamRequest, cmd: grammar.Command) -> None:
     assert cmd.ref
     sub = subscriptions.get_subscription(session=req.session, actor=req.actor, ref=cmd.ref)
+    subscriptions.require_view_scope(req.session, req.actor, sub)
     local_date = datetime.now(UTC).astimezone(ZoneInfo(sub.timezone)).date()
     digest = build_digest(
         req.session, sub, local_date, last_posted(req.session, sub.workspace_id, sub.id, local_date)
@@ -192,8 +193,8 @@ def scope_options(req: KamRequest, query: str) -> list[dict[str, Any]]:
         select(Sprint).where(Sprint.workspace_id == ws, Sprint.status != SprintStatus.CLOSED)
     ):
         found.append(scope_option("sprint", sprint.ref, f"{sprint.ref} {sprint.name}"))
-    visible = req.session.scalars(
-        select(Plan).where(Plan.workspace_id == ws, visible_plans_clause(req.member))
+    visible = req.session.scalars(  # a private plan cannot have a channel digest
+        select(Plan).where(Plan.workspace_id == ws, Plan.visibility == Visibility.WORKSPACE)
     )
     found += [scope_option("plan", p.ref, f"{p.ref} {p.name}") for p in visible]
     found += [

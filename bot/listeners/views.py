@@ -4,10 +4,13 @@ hash), then tell the user and anyone assigned."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import App
 
+from bot.blocks.common import Card
 from bot.blocks.lists import message_card, stakeholders_card
 from bot.blocks.modals import read_meta
 from bot.context import Deps, KamRequest, unit_of_work
@@ -16,8 +19,11 @@ from bot.ids import View
 from bot.listeners.commands import notify_assignment
 from bot.surfaces import Surface, after_task_change, card_for
 from bot.text import esc
+from kam_core.actor import Actor
+from kam_core.db import read_scope
 from kam_core.enums import Source
 from kam_core.errors import InvalidInput
+from kam_core.models import Member
 from kam_core.services import goals, objectives, plans, sprints, stakeholders, tactics, tasks
 
 
@@ -34,23 +40,42 @@ def _meta(req: KamRequest) -> dict[str, Any]:
     return read_meta(req.body.get("view") or {})
 
 
+def render_later(
+    req: KamRequest, render: Callable[[KamRequest], Card], deliver: Callable[[Card], Any]
+) -> None:
+    """Render a card once the request has committed and been acknowledged (a rollup never delays the
+    ack), in a read-only session of its own, as the same member; then deliver it."""
+    member_id, source = req.member.id, req.actor.source
+
+    def work() -> None:
+        with read_scope(req.deps.session_factory) as session:
+            member = session.get(Member, member_id)
+            if member is None:
+                return
+            card = render(
+                replace(req, session=session, actor=Actor(member, source), after=[], committed=True)
+            )
+        deliver(card)
+
+    req.later(work)
+
+
 def _announce(req: KamRequest, ref: str, verb: str = "created") -> None:
     """Show the new record's card to its creator in the channel the form was opened from."""
     channel = _meta(req).get("channel")
-    card = card_for(req, "tree", ref)
-    text = f"{ref} {verb}."
     if not channel:
         return
+    text, user = f"{ref} {verb}.", req.user_id
 
-    def post() -> None:
+    def post(card: Card) -> None:
         req.client.chat_postEphemeral(
             channel=channel,
-            user=req.user_id,
+            user=user,
             text=f"{text} {card.text}",
             blocks=message_card(f"✅ {text}").blocks + card.blocks,
         )
 
-    req.later(post)
+    render_later(req, lambda later: card_for(later, "tree", ref), post)
 
 
 def plan_new(req: KamRequest) -> None:

@@ -22,6 +22,7 @@ from kam_core.models import (
     Tactic,
     Task,
     Territory,
+    utcnow,
 )
 from kam_core.rollup import Node, Rollup, rollup_goals, rollup_plans, rollup_sprints
 from kam_core.views import OPEN, TaskRow, task_rows
@@ -47,6 +48,7 @@ class SprintDigest:
     private_left_out: int = 0
     figures: dict[str, float] = field(default_factory=dict)
     kind: str = "sprint"
+    built_at: datetime | None = None  # "done since" counts completions before this; the next digest's start
 
 
 @dataclass
@@ -118,12 +120,10 @@ def sprint_digest(
         scope = Task.assignee_id == sub.scope_id
         name = member.name if member else "someone"
         digest = SprintDigest(f"{name}'s work", "", None, today)
-    since = (
-        previous.posted_at
-        if previous and previous.posted_at
-        else datetime.combine(today - timedelta(days=1), time.min, tzinfo=UTC)
+    since, digest.built_at = _done_window_start(previous, today), utcnow()
+    recent_done = and_(
+        Task.status == TaskStatus.COMPLETED, Task.completed_at >= since, Task.completed_at < digest.built_at
     )
-    recent_done = and_(Task.status == TaskStatus.COMPLETED, Task.completed_at >= since)
     rows = task_rows(session, ws, and_(scope, or_(Task.status.in_(OPEN), recent_done)), members)
     private = set(_private_plans(session, ws)) if hidden_private else set()
     visible = [r for r in rows if r.plan_ref not in private]
@@ -143,7 +143,7 @@ def sprint_digest(
             digest.unassigned.append(row)
     digest.overdue.sort(key=lambda r: (r.due or today, r.ref))
     load: dict[str | None, int] = {}
-    for row in rows:
+    for row in visible:  # the tasks of private plans are left out here too (and counted as such)
         if row.is_open:
             key = row.assignee.slack_user_id if row.assignee else None
             load[key] = load.get(key, 0) + 1
@@ -154,6 +154,17 @@ def sprint_digest(
         digest.figures = {node.ref: node.percent}
         _burndown(session, ws, node, digest)
     return digest
+
+
+def _done_window_start(previous: DigestRun | None, today: date) -> datetime:
+    """Where "done since" starts: where the previous digest's window ended (its build instant), so each
+    completion is counted in exactly one digest; else the posting time or the previous midnight (UTC)."""
+    built = (previous.figures or {}).get("built_at") if previous else None
+    if isinstance(built, str):
+        return datetime.fromisoformat(built)
+    if previous and previous.posted_at:
+        return previous.posted_at
+    return datetime.combine(today - timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def _burndown(session: Session, workspace_id: int, node: Node, digest: SprintDigest) -> None:
@@ -204,7 +215,7 @@ def rollup_digest(
         plan_ids = _plans_in_scope(session, sub)
         rollup = rollup_plans(session, ws, plan_ids, today)
         plans = sorted(rollup.of_kind("plan"), key=lambda n: n.ref)
-        digest = RollupDigest(_rollup_title(session, sub, plans), today)
+        digest = RollupDigest(_rollup_title(session, sub, plans, private), today)
         for plan in plans:
             _walk(rollup, plan, 0, digest, before, private, max_depth=1)
     digest.since = _since_label(previous, today)
@@ -282,9 +293,11 @@ def _territory_subtree(session: Session, workspace_id: int, root: int) -> list[i
     return out
 
 
-def _rollup_title(session: Session, sub: DigestSubscription, plans: list[Node]) -> str:
+def _rollup_title(session: Session, sub: DigestSubscription, plans: list[Node], private: set[str]) -> str:
+    """The header (and the fallback text) of a rollup digest: never the name of a hidden private plan."""
     if sub.scope_type is ScopeType.PLAN and plans:
-        return f"{plans[0].ref} · {plans[0].name} — rollup"
+        name = "a private plan" if plans[0].ref in private else plans[0].name
+        return f"{plans[0].ref} · {name} — rollup"
     if sub.scope_type is ScopeType.TERRITORY:
         name = session.scalar(select(Territory.name).where(Territory.id == sub.scope_id)) or "territory"
         return f"{name} — objectives rollup"

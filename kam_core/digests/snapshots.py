@@ -1,5 +1,11 @@
 """Daily progress snapshots of plans, objectives, tactics, sprints and business objectives: the memory
-behind trends (↑6 this week), the change since the last digest, and sprint burndowns."""
+behind trends (↑6 this week) and sprint burndowns.
+
+One snapshot per workspace and day, taken by the scheduler tick for every workspace (whether or not it has
+digest subscriptions; kam_core.digests.housekeeping), each workspace in its own short transaction. A day
+is the UTC day: trends and burndowns read days, and one workspace has members in many time zones, so the
+snapshot of a day is the first one taken after 00:00 UTC. Replicas racing for the same day are settled
+by the unique constraint: the second insert fails and writes nothing."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -47,9 +48,15 @@ def rollup_workspace(session: Session, workspace_id: int, today: date | None = N
 
 
 def rollup_plans(
-    session: Session, workspace_id: int, plan_ids: list[int], today: date | None = None
+    session: Session,
+    workspace_id: int,
+    plan_ids: list[int],
+    today: date | None = None,
+    without_tasks: Collection[int] = (),
 ) -> Rollup:
-    return _load(session, workspace_id, PlanModel.id.in_(plan_ids), today or today_utc())
+    """The plans in full; `without_tasks` computes them as if those tasks did not exist (the figures
+    before a task was added, by the same rules)."""
+    return _load(session, workspace_id, PlanModel.id.in_(plan_ids), today or today_utc(), without_tasks)
 
 
 def rollup_sprints(

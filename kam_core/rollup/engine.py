@@ -21,7 +21,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -159,13 +159,21 @@ def _measure(
 
 
 def _load(
-    session: Session, workspace_id: int, plan_clause: ColumnElement[bool] | None, today: date
+    session: Session,
+    workspace_id: int,
+    plan_clause: ColumnElement[bool] | None,
+    today: date,
+    without_tasks: Collection[int] = (),
 ) -> Rollup:
-    return _build(session, workspace_id, plan_clause, today)
+    return _build(session, workspace_id, plan_clause, today, without_tasks)
 
 
 def _build(
-    session: Session, workspace_id: int, plan_clause: ColumnElement[bool] | None, today: date
+    session: Session,
+    workspace_id: int,
+    plan_clause: ColumnElement[bool] | None,
+    today: date,
+    without_tasks: Collection[int] = (),
 ) -> Rollup:
     rollup = Rollup(today=today)
     plans = _rows(
@@ -229,7 +237,7 @@ def _build(
         .order_by(Tactic.number),
     )
     tactic_ids = [row[0] for row in tactics] if scoped else None
-    counts = _task_counts(session, workspace_id, scoped, tactic_ids, today)
+    counts = _task_counts(session, workspace_id, scoped, tactic_ids, today, without_tasks)
 
     kids: dict[str, list[Node]] = {}  # parent ref -> child nodes, for the arithmetic below
     plan_nodes: dict[int, Node] = {}
@@ -302,7 +310,12 @@ def _build(
 
 
 def _task_counts(
-    session: Session, workspace_id: int, scoped: tuple[Any, ...], tactic_ids: list[int] | None, today: date
+    session: Session,
+    workspace_id: int,
+    scoped: tuple[Any, ...],
+    tactic_ids: list[int] | None,
+    today: date,
+    without_tasks: Collection[int] = (),
 ) -> dict[int, Counts]:
     """One GROUP BY over the tasks of the tactics in scope (all of the workspace's when not scoped).
     A scope is probed by tactic id through the (tactic_id, status) index; the workspace condition stays,
@@ -327,6 +340,8 @@ def _task_counts(
                 .join(Objective, Objective.id == Tactic.objective_id)
                 .where(*scoped)
             )
+    if without_tasks:  # "as it was before these tasks existed"
+        stmt = stmt.where(Task.id.not_in(list(without_tasks)))
     return {
         tactic_id: Counts(total - skipped, done, total - done - skipped, blocked, overdue, skipped)
         for tactic_id, total, done, skipped, blocked, overdue in _rows(session, stmt.group_by(Task.tactic_id))

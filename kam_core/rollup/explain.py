@@ -136,14 +136,16 @@ def schedule_text(node: Node) -> str:
     return text
 
 
-def measure_text(node: Node) -> str:
+def measure_text(node: Node, *, label: bool = True) -> str:
+    """ "3 of 5 hospitals listed (60%)". Without `label` for a node shown anonymously (in a private plan
+    the reader may not see): a measure's label is as telling as a name; its figures stay."""
     m = node.measure
     if m is None:
         return ""
     current = amount(m.current, m.unit, m.currency)
     target = amount(m.target, m.unit, m.currency)
-    label = f" {m.label}" if m.label else ""
-    text = f"{current} of {target}{label}"
+    named = f" {m.label}" if m.label and label else ""
+    text = f"{current} of {target}{named}"
     if m.attainment is not None:
         text += f" ({pct(m.attainment)})"
     if m.rolled_from:

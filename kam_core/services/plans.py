@@ -209,7 +209,9 @@ def _add_participant(session: Session, actor: Actor, plan: Plan, user: str, role
     member = resolve_member(session, actor, user, "participants")
     existing = session.scalars(
         select(PlanParticipant).where(
-            PlanParticipant.plan_id == plan.id, PlanParticipant.member_id == member.id
+            PlanParticipant.workspace_id == plan.workspace_id,
+            PlanParticipant.plan_id == plan.id,
+            PlanParticipant.member_id == member.id,
         )
     ).one_or_none()
     if existing is not None:
@@ -236,7 +238,9 @@ def remove_participant(*, session: Session, actor: Actor, ref: str, user: str) -
     member = resolve_member(session, actor, user, "participants")
     participant = session.scalars(
         select(PlanParticipant).where(
-            PlanParticipant.plan_id == plan.id, PlanParticipant.member_id == member.id
+            PlanParticipant.workspace_id == plan.workspace_id,
+            PlanParticipant.plan_id == plan.id,
+            PlanParticipant.member_id == member.id,
         )
     ).one_or_none()
     if participant is None:
@@ -249,7 +253,11 @@ def add_product(*, session: Session, actor: Actor, ref: str, product: str) -> Pl
     plan = get_plan_for_edit(session=session, actor=actor, ref=ref)
     found = product_named(session, actor, product, "product")
     exists = session.scalar(
-        select(PlanProduct.id).where(PlanProduct.plan_id == plan.id, PlanProduct.product_id == found.id)
+        select(PlanProduct.id).where(
+            PlanProduct.workspace_id == plan.workspace_id,
+            PlanProduct.plan_id == plan.id,
+            PlanProduct.product_id == found.id,
+        )
     )
     if exists is None:
         session.add(PlanProduct(workspace_id=actor.workspace_id, plan_id=plan.id, product_id=found.id))
@@ -273,7 +281,9 @@ def list_plans(
         .order_by(Plan.kind, Plan.number)
     )
     if mine:
-        participant = select(PlanParticipant.plan_id).where(PlanParticipant.member_id == actor.id)
+        participant = select(PlanParticipant.plan_id).where(
+            PlanParticipant.workspace_id == actor.workspace_id, PlanParticipant.member_id == actor.id
+        )
         stmt = stmt.where((Plan.owner_id == actor.id) | Plan.id.in_(participant))
     if kind:
         stmt = stmt.where(Plan.kind == kind)

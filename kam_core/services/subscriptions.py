@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from kam_core.actor import Actor
 from kam_core.audit import capture, record_event
-from kam_core.enums import DigestKind, Role, ScopeType
+from kam_core.enums import DigestKind, Role, ScopeType, Visibility
 from kam_core.errors import InvalidInput, NotAllowed
 from kam_core.models import BusinessObjective, DigestSubscription, Member, Plan, Sprint, Territory, utcnow
-from kam_core.permissions import require_view_plan
+from kam_core.permissions import can_view_plan, require_view_plan
 from kam_core.schemas import SubscriptionCreate, parse
 from kam_core.services.common import by_ref, new_record, resolve_member, territory_named
 
@@ -47,6 +47,12 @@ def resolve_scope(session: Session, actor: Actor, scope_type: ScopeType, scope: 
     if scope_type is ScopeType.PLAN:
         plan = by_ref(session, actor, Plan, scope, "scope")
         require_view_plan(session, actor, plan)
+        if plan.visibility is Visibility.PRIVATE:
+            raise InvalidInput.one(
+                "scope",
+                f"{plan.ref} is a private plan: its digest would show it to everyone in the channel. "
+                "Only its owner, its participants and admins may see it.",
+            )
         return plan.id
     if scope_type is ScopeType.BUSINESS_OBJECTIVE:
         return by_ref(session, actor, BusinessObjective, scope, "scope").id
@@ -123,8 +129,20 @@ def resume(*, session: Session, actor: Actor, ref: str) -> DigestSubscription:
     return subscription
 
 
-def scope_label(session: Session, actor: Actor, subscription: DigestSubscription) -> str:
-    """What a subscription covers, in words: "SPR-4 Oncology sprint 12", "territory Berlin", ..."""
+def require_view_scope(session: Session, actor: Actor, subscription: DigestSubscription) -> None:
+    """Refused when the reader may not see what the subscription covers (a private plan)."""
+    if subscription.scope_type is ScopeType.PLAN:
+        plan = session.scalars(
+            select(Plan).where(Plan.workspace_id == actor.workspace_id, Plan.id == subscription.scope_id)
+        ).one_or_none()
+        if plan is not None:
+            require_view_plan(session, actor, plan)
+
+
+def scope_label(session: Session, reader: Actor, subscription: DigestSubscription) -> str:
+    """What a subscription covers, in plain words for `reader` (user text: escape it for mrkdwn):
+    "SPR-4 Oncology sprint 12", "territory Berlin", "Bob Brandt's work"; a private plan the reader may
+    not see is "AP-4 (a private plan)"."""
     kind, scope_id = subscription.scope_type, subscription.scope_id
     model: Any = {
         ScopeType.SPRINT: Sprint,
@@ -134,12 +152,14 @@ def scope_label(session: Session, actor: Actor, subscription: DigestSubscription
         ScopeType.MEMBER: Member,
     }[kind]
     record = session.scalars(
-        select(model).where(model.workspace_id == actor.workspace_id, model.id == scope_id)
+        select(model).where(model.workspace_id == reader.workspace_id, model.id == scope_id)
     ).one_or_none()
     if record is None:
         return f"a deleted {kind.label.lower()}"
     if kind is ScopeType.TERRITORY:
         return f"territory {record.name}"
     if kind is ScopeType.MEMBER:
-        return f"<@{record.slack_user_id}>'s work"
+        return f"{record.name or record.slack_user_id}'s work"
+    if kind is ScopeType.PLAN and not can_view_plan(session, reader.member, record):
+        return f"{record.ref} (a private plan)"
     return f"{record.ref} {record.name}"

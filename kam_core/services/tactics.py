@@ -14,7 +14,7 @@ from kam_core.enums import SprintStatus, TacticStatus, TaskStatus
 from kam_core.errors import InvalidInput, NotFound
 from kam_core.locking import check_version
 from kam_core.models import Objective, Sprint, Tactic, TacticTemplate, Task, utcnow
-from kam_core.permissions import require_edit_plan, require_view_plan
+from kam_core.permissions import require_edit_plan, require_member_sees, require_view_plan
 from kam_core.rollup import today_utc
 from kam_core.schemas import TacticCreate, parse
 from kam_core.services.common import by_ref, check_within, new_record, resolve_member
@@ -54,6 +54,7 @@ def add_tactic(*, session: Session, actor: Actor, data: TacticCreate | dict[str,
     template = tactic_template(session, actor, data.template) if data.template else None
     sprint = open_sprint(session, actor, data.sprint) if data.sprint else None
     owner = resolve_member(session, actor, data.owner, "owner")
+    require_member_sees(session, owner, plan, "owner")  # a template's tasks are assigned to the owner
     name = data.name or (template.name if template else "")
     tactic = new_record(
         session,

@@ -3,7 +3,7 @@ rollup moved along the task's path, e.g. TAC-5 60% -> 80% · OBJ-3 40% -> 47% ·
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,7 +14,12 @@ from kam_core.enums import TacticStatus, TaskStatus
 from kam_core.errors import InvalidInput
 from kam_core.locking import check_version
 from kam_core.models import Member, Plan, Stakeholder, Tactic, Task, utcnow
-from kam_core.permissions import require_edit_plan, require_task_update, require_view_plan
+from kam_core.permissions import (
+    require_edit_plan,
+    require_member_sees,
+    require_task_update,
+    require_view_plan,
+)
 from kam_core.rollup import rollup_plans
 from kam_core.schemas import TaskCreate, TaskUpdate, parse
 from kam_core.services.common import by_ref, check_within, new_record, resolve_member
@@ -22,16 +27,38 @@ from kam_core.services.common import by_ref, check_within, new_record, resolve_m
 TASK_FIELDS = ("title", "notes", "assignee_id", "due_date", "status", "stakeholder_id", "blocked_reason")
 
 
-@dataclass
-class TaskChange:
-    """A task after a change, with the rollup percentages along its path before and after."""
+Figures = dict[str, float]
 
-    task: Task
-    path: list[str]
-    before: dict[str, float] = field(default_factory=dict)
-    after: dict[str, float] = field(default_factory=dict)
-    assigned_to: Member | None = None  # set when the change assigned the task to someone new
-    changed: bool = True
+
+class TaskChange:
+    """A task after a change, with the rollup percentages along its path before and after. Figures given
+    as a function are worked out on first use, in the same session: a new task's, which a form's
+    submission never shows, cost no rollup unless asked for."""
+
+    def __init__(
+        self,
+        task: Task,
+        path: list[str],
+        before: Figures | Callable[[], Figures] | None = None,
+        after: Figures | Callable[[], Figures] | None = None,
+        *,
+        assigned_to: Member | None = None,  # set when the change assigned the task to someone new
+        changed: bool = True,
+    ) -> None:
+        self.task, self.path, self.assigned_to, self.changed = task, path, assigned_to, changed
+        self._before, self._after = before or {}, after or {}
+
+    @property
+    def before(self) -> Figures:
+        if callable(self._before):
+            self._before = self._before()
+        return self._before
+
+    @property
+    def after(self) -> Figures:
+        if callable(self._after):
+            self._after = self._after()
+        return self._after
 
     def moves(self) -> list[tuple[str, float, float]]:
         return [(ref, self.before.get(ref, 0.0), self.after.get(ref, 0.0)) for ref in self.path]
@@ -43,9 +70,11 @@ def _path(task: Task) -> tuple[list[str], Plan]:
     return [tactic.ref, tactic.objective.ref, plan.ref], plan
 
 
-def _measure(session: Session, actor: Actor, plan: Plan, refs: list[str]) -> dict[str, float]:
+def _measure(
+    session: Session, actor: Actor, plan: Plan, refs: list[str], without_tasks: tuple[int, ...] = ()
+) -> dict[str, float]:
     session.flush()
-    return rollup_plans(session, actor.workspace_id, [plan.id]).percents(refs)
+    return rollup_plans(session, actor.workspace_id, [plan.id], without_tasks=without_tasks).percents(refs)
 
 
 def _stakeholder(session: Session, actor: Actor, ref: str | None, plan: Plan) -> Stakeholder | None:
@@ -67,8 +96,9 @@ def add_task(*, session: Session, actor: Actor, data: TaskCreate | dict[str, Any
     check_within(plan, data.due_date, "due_date")
     stakeholder = _stakeholder(session, actor, data.stakeholder, plan)
     assignee = resolve_member(session, actor, data.assignee, "assignee") if data.assignee else None
+    if assignee is not None:
+        require_member_sees(session, assignee, plan, "assignee")
     refs = [tactic.ref, tactic.objective.ref, plan.ref]
-    before = _measure(session, actor, plan, refs)
     task = new_record(
         session,
         actor,
@@ -85,9 +115,14 @@ def add_task(*, session: Session, actor: Actor, data: TaskCreate | dict[str, Any
     )
     task.tactic = tactic
     record_event(session, actor, "created", task, after=capture(task, TASK_FIELDS))
-    after = _measure(session, actor, plan, refs)
     assigned = assignee if assignee is not None and assignee.id != actor.id else None
-    return TaskChange(task, refs, before, after, assigned_to=assigned)
+    return TaskChange(  # the figures are computed only if someone asks (a form's submission does not)
+        task,
+        refs,
+        lambda: _measure(session, actor, plan, refs, without_tasks=(task.id,)),
+        lambda: _measure(session, actor, plan, refs),
+        assigned_to=assigned,
+    )
 
 
 def get_task(*, session: Session, actor: Actor, ref: str, field: str = "task") -> Task:
@@ -223,9 +258,11 @@ def assign_task(
             "assignee", f"{task.ref} is {task.status.label.lower()}; reopen it to reassign"
         )
     target = resolve_member(session, actor, assignee, "assignee")
-    now = _measure(session, actor, plan, refs)
     if task.assignee_id == target.id:
+        now = _measure(session, actor, plan, refs)
         return TaskChange(task, refs, now, now, changed=False)
+    require_member_sees(session, target, plan, "assignee")
+    now = _measure(session, actor, plan, refs)
     before = capture(task, TASK_FIELDS)
     task.assignee_id = target.id
     task.assignee = target

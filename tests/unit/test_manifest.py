@@ -28,6 +28,9 @@ SCOPES: dict[str, set[str] | None] = {
     "chat.delete": {"chat:write"},
     "chat.getPermalink": None,
     "conversations.open": {"im:write"},
+    # the digest publisher looks for an earlier post in public and private channels (not IMs / MPIMs)
+    "conversations.history": {"channels:history", "groups:history"},
+    "conversations.replies": {"channels:history", "groups:history"},
     "files.uploadV2": {"files:write"},  # slack_sdk: files.getUploadURLExternal + completeUploadExternal
     "users.info": {"users:read", "users:read.email"},  # the email is read from the profile
     "views.open": None,
