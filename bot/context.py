@@ -80,13 +80,16 @@ class KamRequest:
     def trigger_id(self) -> str | None:
         return self.body.get("trigger_id")
 
-    def today(self) -> date:
-        """Today in the member's time zone (UTC when unknown)."""
+    def local_now(self) -> datetime:
+        """Now in the member's time zone (UTC when unknown or not a valid zone)."""
         try:
-            zone = ZoneInfo(self.member.tz) if self.member.tz else ZoneInfo("UTC")
+            zone = ZoneInfo(self.member.tz or "UTC")
         except (KeyError, ValueError):
             zone = ZoneInfo("UTC")
-        return self.deps.clock().astimezone(zone).date()
+        return self.deps.clock().astimezone(zone)
+
+    def today(self) -> date:
+        return self.local_now().date()
 
     def once(self, key: str) -> None:
         """Claim `key` for this request; raise Duplicate if it was claimed before. Written in this

@@ -20,8 +20,6 @@ class Action(StrEnum):
     SHARE = "share_card"
     SUBSCRIBE = "subscribe_channel"
     PAGE = "page"  # value: "<card>|<ref>|<page>"
-    TEMPLATE_PICK = "template_pick"
-    EXPORT = "export"
     # select menus inside modals (answered by options listeners)
     ACCOUNT_SELECT = "account_select"
     TERRITORY_SELECT = "territory_select"

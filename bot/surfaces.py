@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -138,13 +136,9 @@ def home(req: KamRequest, flash: Flash | None = None) -> dict[str, Any]:
         )
     )
     sprint_rollup = rollup_sprints(req.session, ws, sprint_ids, today) if sprint_ids else None
-    try:
-        zone = ZoneInfo(req.member.tz or "UTC")
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
     return home_view(
         name=req.member.name,
-        local_now=datetime.now(zone),
+        local_now=req.local_now(),
         today=today,
         tasks=tasks,
         plans=plans,

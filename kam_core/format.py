@@ -74,6 +74,8 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def private_name(ref: str) -> str:
-    """What stands in for the name of a record of a private plan the reader may not see."""
-    kind = "tactic" if ref.upper().startswith("TAC") else "objective"
-    return f"a{'n' if kind == 'objective' else ''} {kind} in a private plan"
+    """What stands in for the name of a private plan, or of a record in one, the reader may not see."""
+    prefix = ref.upper().split("-")[0]
+    if prefix in ("AP", "TP"):
+        return "a private plan"
+    return {"TAC": "a tactic", "TSK": "a task"}.get(prefix, "an objective") + " in a private plan"

@@ -90,7 +90,7 @@ class TreeView:
         return [row for rows in self.tasks.values() for row in rows]
 
 
-def _members(session: Session, workspace_id: int) -> dict[int, Member]:
+def members_by_id(session: Session, workspace_id: int) -> dict[int, Member]:
     return {m.id: m for m in session.scalars(select(Member).where(Member.workspace_id == workspace_id))}
 
 
@@ -186,7 +186,7 @@ def plan_view(
     plan = get_by_ref(session, actor.workspace_id, Plan, ref, "plan")
     require_view_plan(session, actor, plan)
     rollup = rollup_plans(session, actor.workspace_id, [plan.id], today)
-    members = _members(session, actor.workspace_id)
+    members = members_by_id(session, actor.workspace_id)
     view = TreeView(rollup[plan.ref], rollup, today, members=members, record=plan)
     if with_tasks:
         for row in task_rows(session, actor.workspace_id, Objective.plan_id == plan.id, members):
@@ -229,7 +229,7 @@ def subtree_view(session: Session, actor: Actor, ref: str, today: date | None = 
         plan = record.objective.plan
     require_view_plan(session, actor, plan)
     rollup = rollup_plans(session, actor.workspace_id, [plan.id], today)
-    members = _members(session, actor.workspace_id)
+    members = members_by_id(session, actor.workspace_id)
     node = rollup[record.ref]
     view = TreeView(node, rollup, today, members=members, record=record, subtitle=f"{plan.ref} · {plan.name}")
     scope = Objective.id == record.id if isinstance(record, Objective) else Tactic.id == record.id
@@ -244,7 +244,7 @@ def sprint_view(session: Session, actor: Actor, ref: str, today: date | None = N
     today = today or today_utc()
     sprint = get_by_ref(session, actor.workspace_id, Sprint, ref, "sprint")
     rollup = rollup_sprints(session, actor.workspace_id, [sprint.id], today)
-    members = _members(session, actor.workspace_id)
+    members = members_by_id(session, actor.workspace_id)
     view = TreeView(
         rollup[sprint.ref], rollup, today, members=members, record=sprint, subtitle=sprint.goal or ""
     )
@@ -267,7 +267,7 @@ def goal_view(session: Session, actor: Actor, ref: str, today: date | None = Non
         rollup[goal.ref],
         rollup,
         today,
-        members=_members(session, actor.workspace_id),
+        members=members_by_id(session, actor.workspace_id),
         record=goal,
         subtitle=goal.level.label,
     )
@@ -317,14 +317,16 @@ def task_row(session: Session, actor: Actor, ref: str) -> TaskRow:
     """One task as `actor` may see it (refused for a private plan they may not see): one query, no rollup."""
     task = get_by_ref(session, actor.workspace_id, Task, ref, "task")
     require_view_plan(session, actor, task.tactic.objective.plan)
-    (row,) = task_rows(session, actor.workspace_id, Task.id == task.id, _members(session, actor.workspace_id))
+    (row,) = task_rows(
+        session, actor.workspace_id, Task.id == task.id, members_by_id(session, actor.workspace_id)
+    )
     return row
 
 
 def my_tasks(session: Session, actor: Actor, today: date | None = None, limit: int = 200) -> list[TaskRow]:
     """The actor's open tasks, overdue first, then by due date."""
     today = today or today_utc()
-    members = _members(session, actor.workspace_id)
+    members = members_by_id(session, actor.workspace_id)
     visible = select(Plan.id).where(
         Plan.workspace_id == actor.workspace_id, visible_plans_clause(actor.member)
     )

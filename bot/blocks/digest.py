@@ -9,7 +9,7 @@ from bot.blocks.limits import LIMITS, all_text_chars
 from bot.blocks.tasks import task_row
 from bot.text import clip, esc, mention
 from kam_core.digests.content import Digest, RollupDigest, SprintDigest
-from kam_core.format import amount, bar, pct, plural, trend
+from kam_core.format import amount, bar, pct, plural, private_name, trend
 from kam_core.rollup import Risk
 from kam_core.views import TaskRow
 
@@ -91,7 +91,7 @@ def rollup_blocks(digest: RollupDigest, sub_ref: str) -> list[Block]:
     lines: list[str] = []
     for row in digest.rows:
         node = row.node
-        name = "_an objective in a private plan_" if row.hidden else esc(clip(node.name, 70))
+        name = f"_{private_name(node.ref)}_" if row.hidden else esc(clip(node.name, 70))
         indent = "　" * row.depth + ("↳ " if row.depth else "")
         parts = [
             f"{indent}*{node.ref}* {name}",

@@ -1,5 +1,6 @@
 """Slack's Block Kit limits as a checker: returns every violation found in a message, modal or Home view.
-Tests run every builder through it; `fit_message` is the runtime guard that pages long content."""
+Tests run every builder through it; the builders stay inside by construction (clipping, paging, "+N more",
+digests continuing in their thread)."""
 
 from __future__ import annotations
 

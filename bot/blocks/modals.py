@@ -434,9 +434,3 @@ def reassign_modal(task_ref: str, title: str, current: str | None, container: di
 
 def notice_modal(title: str, text: str) -> Block:
     return modal(View.NOTICE, title, [section(text)], submit=None, close="Close")
-
-
-def loading_modal(title: str) -> Block:
-    return modal(
-        View.NOTICE, title, [section(":hourglass_flowing_sand: Loading…")], submit=None, close="Close"
-    )

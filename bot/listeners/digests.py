@@ -31,7 +31,6 @@ from bot.context import Deps, KamRequest, unit_of_work
 from bot.forms import read_state
 from bot.ids import Action, View
 from bot.listeners.commands import handles, open_modal
-from bot.listeners.options import PROVIDERS
 from bot.listeners.views import submission_key
 from bot.surfaces import reply
 from bot.text import esc
@@ -212,10 +211,6 @@ def scope_options(req: KamRequest, query: str) -> list[dict[str, Any]]:
         )
     ]
     return [o for o in found if q in o["text"]["text"].lower()][:100]
-
-
-# the options listener (listeners/options.py, registered after this module) answers the scope picker too
-PROVIDERS[Action.SCOPE_SELECT] = scope_options
 
 
 def register(app: App, deps: Deps) -> None:

@@ -12,19 +12,16 @@ from bot.blocks.kit import option
 from bot.blocks.modals import read_meta
 from bot.context import Deps, KamRequest
 from bot.ids import Action
+from bot.listeners.digests import scope_options
 from kam_core.actor import Actor
 from kam_core.db import read_scope
 from kam_core.enums import Level, TacticStatus
 from kam_core.models import Account, BusinessObjective, Contact, Member, Objective, Plan, Tactic, Territory
 from kam_core.permissions import visible_plans_clause
 from kam_core.refs import get_by_ref
+from kam_core.services.search import like_pattern
 
 LIMIT = 100
-
-
-def _like(value: str) -> str:
-    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def account_options(req: KamRequest, query: str) -> list[dict[str, Any]]:
@@ -32,8 +29,8 @@ def account_options(req: KamRequest, query: str) -> list[dict[str, Any]]:
     if query:
         stmt = stmt.where(
             or_(
-                func.lower(Account.name).like(_like(query), escape="\\"),
-                func.lower(Account.external_id).like(_like(query), escape="\\"),
+                func.lower(Account.name).like(like_pattern(query), escape="\\"),
+                func.lower(Account.external_id).like(like_pattern(query), escape="\\"),
             )
         )
     return [
@@ -45,7 +42,7 @@ def account_options(req: KamRequest, query: str) -> list[dict[str, Any]]:
 def territory_options(req: KamRequest, query: str) -> list[dict[str, Any]]:
     stmt = select(Territory).where(Territory.workspace_id == req.actor.workspace_id)
     if query:
-        stmt = stmt.where(func.lower(Territory.name).like(_like(query), escape="\\"))
+        stmt = stmt.where(func.lower(Territory.name).like(like_pattern(query), escape="\\"))
     rows = req.session.scalars(stmt.order_by(Territory.level, Territory.name).limit(LIMIT))
     return [option(t.name, t.name, t.level.label) for t in rows]
 
@@ -55,7 +52,7 @@ def goal_options(req: KamRequest, query: str) -> list[dict[str, Any]]:
     if req.body.get("block_id") == "contributes_to":  # objectives serve territory-level goals
         stmt = stmt.where(BusinessObjective.level == Level.TERRITORY)
     if query:
-        stmt = stmt.where(func.lower(BusinessObjective.name).like(_like(query), escape="\\"))
+        stmt = stmt.where(func.lower(BusinessObjective.name).like(like_pattern(query), escape="\\"))
     rows = req.session.scalars(stmt.order_by(BusinessObjective.number).limit(LIMIT))
     return [option(f"{g.ref} {g.name}", g.ref, g.level.label) for g in rows]
 
@@ -67,7 +64,7 @@ def contact_options(req: KamRequest, query: str) -> list[dict[str, Any]]:
         plan = get_by_ref(req.session, req.actor.workspace_id, Plan, plan_ref, "plan")
         stmt = stmt.where(Contact.account_id == plan.account_id)
     if query:
-        stmt = stmt.where(func.lower(Contact.name).like(_like(query), escape="\\"))
+        stmt = stmt.where(func.lower(Contact.name).like(like_pattern(query), escape="\\"))
     rows = req.session.scalars(stmt.order_by(Contact.name).limit(LIMIT))
     return [option(c.name, c.external_id, c.title) for c in rows]
 
@@ -87,7 +84,7 @@ def tactic_options(req: KamRequest, query: str) -> list[dict[str, Any]]:
         )
     )
     if query:
-        stmt = stmt.where(func.lower(Tactic.name).like(_like(query), escape="\\"))
+        stmt = stmt.where(func.lower(Tactic.name).like(like_pattern(query), escape="\\"))
     rows = req.session.execute(stmt.order_by(Tactic.owner_id != req.actor.id, Tactic.number).limit(LIMIT))
     return [option(f"{t.ref} {t.name}", t.ref, f"{p.ref} {p.name}") for t, p in rows]
 
@@ -98,6 +95,7 @@ PROVIDERS = {
     Action.GOAL_SELECT: goal_options,
     Action.CONTACT_SELECT: contact_options,
     Action.TACTIC_SELECT: tactic_options,
+    Action.SCOPE_SELECT: scope_options,  # the digest subscription's "About" picker
 }
 
 

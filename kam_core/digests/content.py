@@ -25,7 +25,7 @@ from kam_core.models import (
     utcnow,
 )
 from kam_core.rollup import Node, Rollup, rollup_goals, rollup_plans, rollup_sprints
-from kam_core.views import OPEN, TaskRow, task_rows
+from kam_core.views import OPEN, TaskRow, members_by_id, task_rows
 
 
 @dataclass
@@ -97,15 +97,11 @@ def _previous_figures(previous: DigestRun | None) -> dict[str, float]:
     return dict((previous.figures or {}).get("percent", {})) if previous and previous.figures else {}
 
 
-def _members(session: Session, workspace_id: int) -> dict[int, Member]:
-    return {m.id: m for m in session.scalars(select(Member).where(Member.workspace_id == workspace_id))}
-
-
 def sprint_digest(
     session: Session, sub: DigestSubscription, today: date, previous: DigestRun | None, hidden_private: bool
 ) -> SprintDigest:
     ws = sub.workspace_id
-    members = _members(session, ws)
+    members = members_by_id(session, ws)
     node: Node | None = None
     if sub.scope_type is ScopeType.SPRINT:
         rollup = rollup_sprints(session, ws, [sub.scope_id], today)

@@ -24,7 +24,8 @@ class Hit:
     status: str
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
+    """A case-insensitive "contains" pattern for LIKE ... ESCAPE '\\', with %, _ and \\ taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped.lower()}%"
 
@@ -34,7 +35,7 @@ def find(*, session: Session, actor: Actor, text: str, limit: int = 40) -> list[
     text = (text or "").strip()
     if len(text) < 2:
         raise InvalidInput.one("text", "give at least 2 characters to search for")
-    pattern = _like(text)
+    pattern = like_pattern(text)
     ws = actor.workspace_id
     visible = select(Plan.id).where(Plan.workspace_id == ws, visible_plans_clause(actor.member))
     hits: list[Hit] = []

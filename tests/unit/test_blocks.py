@@ -306,7 +306,6 @@ def all_modals(title: str) -> list[dict[str, Any]]:
         modals.block_modal("TSK-1", title, meta),
         modals.reassign_modal("TSK-1", title, "U1", meta),
         modals.notice_modal(title, title * 3),
-        modals.loading_modal(title),
     ]
 
 
