@@ -16,7 +16,8 @@ import yaml
 from bot.ids import Shortcut
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+# Slack's published manifest schema (slackapi/manifest-schema, MIT: tests/data/LICENSE-manifest-schema)
+SCHEMA = ROOT / "tests" / "data" / "manifest.schema.1.0.0.json"
 CALL = re.compile(r"\.(chat|conversations|users|views|reactions|team|auth|files|pins|usergroups)_(\w+)\(")
 REGISTERED = re.compile(r"app\.(command|shortcut|event)\((?:\"([^\"]+)\"|Shortcut\.(\w+))")
 
