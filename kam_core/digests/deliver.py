@@ -89,7 +89,9 @@ def publish_all(
                 item = queues[key].popleft()
                 future = pool.submit(_deliver, session_factory, publisher, item, at, options, deadline)
                 running[future] = key
-            wait_for = max(0.0, ready[0][0] - time.monotonic()) if ready else None
+            # with every worker busy, or nothing else queued, only a finished digest can change anything
+            full = len(running) >= options.workers
+            wait_for = None if full or not ready else max(0.0, ready[0][0] - time.monotonic())
             if running:
                 finished, _ = wait(list(running), timeout=wait_for, return_when=FIRST_COMPLETED)
             else:
