@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -123,3 +123,18 @@ def parse_amount(value: Decimal | str | float, field: str) -> Decimal:
     if not number.is_finite() or number < 0:
         raise InvalidInput.one(field, "must be zero or more")
     return number
+
+
+def template_by_key(session: Session, actor: Actor, model: Any, key: str, field: str, what: str) -> Any:
+    """A template by id (as a form's menu sends it) or by name (as people type it)."""
+    stmt = select(model).where(model.workspace_id == actor.workspace_id)
+    key = key.strip()
+    stmt = (
+        stmt.where(model.id == int(key))
+        if key.isdigit()
+        else stmt.where(func.lower(model.name) == key.lower())
+    )
+    template = session.scalars(stmt).first()
+    if template is None:
+        raise NotFound(what, f"“{key}”", field)
+    return template

@@ -5,18 +5,24 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kam_core.actor import Actor
 from kam_core.audit import capture, record_event
 from kam_core.enums import Level, WorkStatus
-from kam_core.errors import InvalidInput, NotFound
+from kam_core.errors import InvalidInput
 from kam_core.locking import check_version
 from kam_core.models import BusinessObjective, Objective, ObjectiveTemplate, Plan, utcnow
 from kam_core.permissions import require_edit_plan, require_view_plan
 from kam_core.schemas import MeasureInput, ObjectiveCreate, TacticCreate, parse
-from kam_core.services.common import by_ref, check_within, new_record, parse_amount, resolve_member
+from kam_core.services.common import (
+    by_ref,
+    check_within,
+    new_record,
+    parse_amount,
+    resolve_member,
+    template_by_key,
+)
 from kam_core.services.goals import MEASURE_FIELDS, apply_measure
 from kam_core.services.tactics import add_tactic
 
@@ -36,16 +42,7 @@ OBJECTIVE_FIELDS = (
 def objective_template(
     session: Session, actor: Actor, key: str, field: str = "template"
 ) -> ObjectiveTemplate:
-    stmt = select(ObjectiveTemplate).where(ObjectiveTemplate.workspace_id == actor.workspace_id)
-    stmt = (
-        stmt.where(ObjectiveTemplate.id == int(key))
-        if key.isdigit()
-        else stmt.where(func.lower(ObjectiveTemplate.name) == key.strip().lower())
-    )
-    template = session.scalars(stmt).first()
-    if template is None:
-        raise NotFound("Objective template", f"“{key}”", field)
-    return template
+    return template_by_key(session, actor, ObjectiveTemplate, key, field, "Objective template")
 
 
 def contributed_goal(session: Session, actor: Actor, ref: str | None) -> BusinessObjective | None:

@@ -5,34 +5,24 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kam_core.actor import Actor
 from kam_core.audit import capture, record_event
 from kam_core.enums import SprintStatus, TacticStatus, TaskStatus
-from kam_core.errors import InvalidInput, NotFound
+from kam_core.errors import InvalidInput
 from kam_core.locking import check_version
 from kam_core.models import Objective, Sprint, Tactic, TacticTemplate, Task, utcnow
 from kam_core.permissions import require_edit_plan, require_member_sees, require_view_plan
 from kam_core.rollup import today_utc
 from kam_core.schemas import TacticCreate, parse
-from kam_core.services.common import by_ref, check_within, new_record, resolve_member
+from kam_core.services.common import by_ref, check_within, new_record, resolve_member, template_by_key
 
 TACTIC_FIELDS = ("name", "description", "owner_id", "sprint_id", "status", "weight", "start_date", "due_date")
 
 
 def tactic_template(session: Session, actor: Actor, key: str, field: str = "template") -> TacticTemplate:
-    stmt = select(TacticTemplate).where(TacticTemplate.workspace_id == actor.workspace_id)
-    stmt = (
-        stmt.where(TacticTemplate.id == int(key))
-        if key.isdigit()
-        else stmt.where(func.lower(TacticTemplate.name) == key.strip().lower())
-    )
-    template = session.scalars(stmt).first()
-    if template is None:
-        raise NotFound("Tactic template", f"“{key}”", field)
-    return template
+    return template_by_key(session, actor, TacticTemplate, key, field, "Tactic template")
 
 
 def open_sprint(session: Session, actor: Actor, ref: str, field: str = "sprint") -> Sprint:
