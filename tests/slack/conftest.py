@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import BotApp, build_app
+from bot.sandbox.workspace import make_emulator as demo_emulator
 from bot.server import HttpServer, make_wsgi
 from kam_core.db import session_scope
-from kam_core.demo import CHANNELS, PEOPLE, seed_demo
-from slackemu import Channel, SlackEmulator, User
+from kam_core.demo import PEOPLE, seed_demo
+from slackemu import Channel, SlackEmulator
 
 
 @dataclass
@@ -41,25 +42,9 @@ class SlackEnv:
 
 
 def make_emulator(team_id: str) -> SlackEmulator:
-    emu = SlackEmulator(
-        signing_secret=secrets.token_hex(16),
-        bot_token="xoxb-test-" + secrets.token_hex(6),
-        team_id=team_id,
-        team_name="Acme Pharma",
-    )
-    for person in PEOPLE:
-        emu.add_user(
-            User(
-                id=person.user_id,
-                name=person.name.split()[0].lower(),
-                real_name=person.name,
-                email=person.email,
-                tz=person.tz,
-            )
-        )
+    """The sandbox's demo team (people and channels), plus a channel the bot is not in."""
+    emu = demo_emulator(team_id)
     everyone = {p.user_id for p in PEOPLE}
-    for channel_id, name in CHANNELS.items():
-        emu.add_channel(Channel(id=channel_id, name=name, members=set(everyone), bot_is_member=True))
     emu.add_channel(Channel(id="C0NOBOT", name="no-bot", members=set(everyone), bot_is_member=False))
     return emu
 
