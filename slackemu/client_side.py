@@ -8,8 +8,6 @@ import re
 from typing import Any
 
 from .api_chat import post_ephemeral
-from .api_views import view_obj
-from .apicore import message_obj
 from .blocks import find_element
 from .elements import element_state, options_of
 from .interactions import Interactions, Where
@@ -72,19 +70,7 @@ class ClientSide(Interactions):
             payload.update(
                 action_id=action_id, block_id=block.get("block_id"), value=query, action_ts=s.next_ts()
             )
-            if kind == "view":
-                payload["container"] = {"type": "view", "view_id": target.id}
-                payload["view"] = view_obj(s, target)
-            else:
-                payload["container"] = {
-                    "type": "message",
-                    "message_ts": target.ts,
-                    "channel_id": target.channel,
-                    "is_ephemeral": kind == "ephemeral",
-                }
-                payload["channel"] = self._channel_ref(target.channel)
-                if kind == "message":
-                    payload["message"] = message_obj(s, target)
+            self._place(payload, kind, target)
         d = self._send_payload("block_suggestion", payload)
         answer = d.json
         if not d.ok or not isinstance(answer, dict):

@@ -43,6 +43,22 @@ class Interactions(AppSide):
             raise LookupError(f"{user_id} has no open view {where!r}")
         return "view", view
 
+    def _place(self, payload: JSON, kind: str, target: Any) -> None:
+        """Say where the element lives, as Slack does: the view, or the message (and its channel)."""
+        if kind == "view":
+            payload["container"] = {"type": "view", "view_id": target.id}
+            payload["view"] = view_obj(self._store, target)
+            return
+        payload["container"] = {
+            "type": "message",
+            "message_ts": target.ts,
+            "channel_id": target.channel,
+            "is_ephemeral": kind == "ephemeral",
+        }
+        payload["channel"] = self._channel_ref(target.channel)
+        if kind == "message":
+            payload["message"] = message_obj(self._store, target)
+
     def interact(
         self,
         user_id: str,
@@ -93,22 +109,13 @@ class Interactions(AppSide):
                     for bid, actions in values.items():
                         target.state_values.setdefault(bid, {}).update(actions)
                     s.bump()
-                payload["container"] = {"type": "view", "view_id": target.id}
-                payload["view"] = view_obj(s, target)
+                self._place(payload, kind, target)
                 values = payload["view"]["state"]["values"]
             else:
                 trigger_id = s.issue_trigger(user_id, "block_actions")
                 original = (kind, target.channel, target.ts)
                 response_url = s.issue_response_url(user_id, target.channel, "block_actions", original)
-                payload["container"] = {
-                    "type": "message",
-                    "message_ts": target.ts,
-                    "channel_id": target.channel,
-                    "is_ephemeral": kind == "ephemeral",
-                }
-                payload["channel"] = self._channel_ref(target.channel)
-                if kind == "message":
-                    payload["message"] = message_obj(s, target)
+                self._place(payload, kind, target)
                 payload["response_url"] = response_url
             payload["trigger_id"] = trigger_id
             payload["state"] = {"values": values}
