@@ -171,22 +171,21 @@ def goal_modal(owner: str, channel: str | None) -> Block:
     return modal(View.GOAL_NEW, "New business objective", blocks, private_metadata=meta(channel=channel))
 
 
+def _template_picker(templates: list[tuple[str, str]], placeholder: str, hint: str) -> list[Block]:
+    """An optional "From template" menu, when there are templates to pick from."""
+    if not templates:
+        return []
+    menu = static_select("template", [option(name, key) for key, name in templates], placeholder=placeholder)
+    return [input_block("template", "From template", menu, optional=True, hint=hint)]
+
+
 def objective_modal(
     plan_ref: str, plan_label: str, owner: str, templates: list[tuple[str, str]], channel: str | None
 ) -> Block:
     blocks: list[Block] = [context(f"In *{plan_ref}* {esc(clip(plan_label, 200))}")]
-    if templates:
-        blocks.append(
-            input_block(
-                "template",
-                "From template",
-                static_select(
-                    "template", [option(name, key) for key, name in templates], placeholder="No template"
-                ),
-                optional=True,
-                hint="A template brings its measure and its tactics with their tasks.",
-            )
-        )
+    blocks += _template_picker(
+        templates, "No template", "A template brings its measure and its tactics with their tasks."
+    )
     blocks += [
         input_block(
             "name",
@@ -211,12 +210,7 @@ def objective_modal(
             external_select(Action.GOAL_SELECT, placeholder="Search business objectives…"),
             optional=True,
         ),
-        input_block(
-            "description",
-            "Description",
-            text_input("description", multiline=True, max_length=3000),
-            optional=True,
-        ),
+        _long_text("description", "Description"),
         *_measure_inputs("optional, e.g. 3 of 5 hospitals listed"),
     ]
     return modal(
@@ -233,20 +227,11 @@ def tactic_modal(
     channel: str | None,
 ) -> Block:
     blocks: list[Block] = [context(f"In *{objective_ref}* {esc(clip(label, 200))}")]
-    if templates:
-        blocks.append(
-            input_block(
-                "template",
-                "From template",
-                static_select(
-                    "template",
-                    [option(name, key) for key, name in templates],
-                    placeholder="Ad hoc (no template)",
-                ),
-                optional=True,
-                hint="The template's tasks are created too, due their offset after the start.",
-            )
-        )
+    blocks += _template_picker(
+        templates,
+        "Ad hoc (no template)",
+        "The template's tasks are created too, due their offset after the start.",
+    )
     blocks += [
         input_block(
             "name",
@@ -271,14 +256,7 @@ def tactic_modal(
                 optional=True,
             )
         )
-    blocks.append(
-        input_block(
-            "description",
-            "Description",
-            text_input("description", multiline=True, max_length=3000),
-            optional=True,
-        )
-    )
+    blocks.append(_long_text("description", "Description"))
     return modal(
         View.TACTIC_NEW, "New tactic", blocks, private_metadata=meta(objective=objective_ref, channel=channel)
     )
